@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+
+import * as createUsersAndRevokedTokens from './20261129060000_create_users_and_revoked_tokens.js';
+
+/**
+ * Every migration, by name. Listed here rather than read from the folder so that the same list works from
+ * TypeScript sources, compiled output and bundles alike. Names sort in the order they run.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261129060000_create_users_and_revoked_tokens': createUsersAndRevokedTokens,
+};

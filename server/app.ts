@@ -1,0 +1,51 @@
+import type { KeyObject } from 'node:crypto';
+
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga } from 'graphql-yoga';
+import type { Kysely } from 'kysely';
+
+import type { TokenSettings } from './auth/access-tokens.js';
+import { createAuthService } from './auth/auth.service.js';
+import { createDatabaseRevocationCheck } from './auth/revocation.js';
+import type { Config } from './config.js';
+import { createContextFactory, type Context } from './context.js';
+import type { Database } from './db/database.js';
+import { graphiqlOptions } from './http/graphiql.js';
+import { useDatabaseHealthCheck } from './http/health.js';
+import { yogaLogger } from './http/yoga-logger.js';
+import type { Logger } from './logger.js';
+import { schema } from './schema/index.js';
+import { createUserService } from './users/user.service.js';
+
+export interface AppDependencies {
+  config: Config;
+  db: Kysely<Database>;
+  jwtKey: KeyObject;
+  logger: Logger;
+}
+
+/** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
+export function createApp({ config, db, jwtKey, logger }: AppDependencies) {
+  const tokens: TokenSettings = {
+    key: jwtKey,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+  };
+  const services = { auth: createAuthService({ db, tokens }), users: createUserService({ db }) };
+  const revocation = createDatabaseRevocationCheck(db);
+
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: createContextFactory({ tokens, revocation, services }),
+    graphiql: config.graphiql ? graphiqlOptions : false,
+    renderGraphiQL,
+    landingPage: false,
+    maskedErrors: true,
+    healthCheckEndpoint: '/health/live',
+    logging: yogaLogger(logger),
+    plugins: [useDatabaseHealthCheck(db)],
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

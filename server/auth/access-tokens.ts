@@ -1,0 +1,91 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+
+import jwt from 'jsonwebtoken';
+
+import type { Role } from '../db/database.js';
+import { AuthFailure } from './auth-failure.js';
+
+/** RFC 9068's explicit type for access tokens: no other kind of JWT (an ID token, say) can pass as one. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const ALGORITHM = 'HS256';
+/** Far above any token we mint; a longer string is refused before any parsing or crypto. */
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface TokenSettings {
+  readonly key: KeyObject;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+}
+
+/** The claims of a verified access token, as the rest of the server sees them. */
+export interface AccessTokenClaims {
+  readonly userId: string;
+  readonly role: Role;
+  /** The user's token version when the token was minted. */
+  readonly tokenVersion: number;
+  readonly jti: string;
+  /** Expiry, in seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+export interface SignedAccessToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly expiresAt: Date;
+}
+
+export function signAccessToken(
+  settings: TokenSettings,
+  subject: { userId: string; role: Role; tokenVersion: number },
+): SignedAccessToken {
+  const jti = randomUUID();
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const expiresAt = issuedAt + settings.accessTokenTtlSeconds;
+  const token = jwt.sign(
+    { role: subject.role, ver: subject.tokenVersion, iat: issuedAt, exp: expiresAt },
+    settings.key,
+    {
+      algorithm: ALGORITHM,
+      header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+      subject: subject.userId,
+      jwtid: jti,
+      issuer: settings.issuer,
+      audience: settings.audience,
+    },
+  );
+  return { token, jti, expiresAt: new Date(expiresAt * 1000) };
+}
+
+/**
+ * Checks signature (algorithm pinned), expiry (required), issuer, audience and type, and the shape of every claim.
+ * Throws `AuthFailure` with TOKEN_EXPIRED or TOKEN_INVALID. Revocation is checked separately.
+ */
+export function verifyAccessToken(settings: TokenSettings, token: string): AccessTokenClaims {
+  if (token.length > MAX_TOKEN_LENGTH) throw new AuthFailure('TOKEN_INVALID');
+  let decoded: jwt.Jwt;
+  try {
+    decoded = jwt.verify(token, settings.key, {
+      algorithms: [ALGORITHM],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      complete: true,
+    });
+  } catch (error) {
+    throw new AuthFailure(error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
+  }
+  const { header, payload } = decoded;
+  if (header.typ !== ACCESS_TOKEN_TYPE || typeof payload !== 'object') throw new AuthFailure('TOKEN_INVALID');
+  const { sub, jti, exp, role, ver } = payload;
+  if (
+    typeof sub !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof exp !== 'number' ||
+    (role !== 'USER' && role !== 'ADMIN') ||
+    !Number.isInteger(ver) ||
+    (ver as number) < 0
+  ) {
+    throw new AuthFailure('TOKEN_INVALID');
+  }
+  return { userId: sub, role, tokenVersion: ver as number, jti, expiresAt: exp };
+}

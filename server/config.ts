@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+import { parseDuration } from './duration.js';
+
+/** Every setting the server and the operator command read, parsed and checked once at start. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Postgres connection string; when absent, embedded PGlite is used in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Undefined outside production means "generate one into the data directory". */
+  readonly jwtSecret: string | undefined;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly graphiql: boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 15m, 2s or 1h` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const environment = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TESSERA_DATA_DIR: z.string().min(1).default('./.data'),
+  JWT_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((secret) => Buffer.byteLength(secret, 'utf8') >= 32, {
+        message: 'JWT_SECRET must be at least 32 bytes long',
+      })
+      .optional(),
+  ),
+  JWT_ISSUER: z.string().min(1).default('tessera'),
+  JWT_AUDIENCE: z.string().min(1).default('tessera'),
+  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').default(15 * 60),
+  GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * Reads the configuration from an environment (normally `process.env`).
+ * Throws a `ConfigError` naming every bad variable; never echoes a secret's value.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const vars = parsed.data;
+  if (vars.NODE_ENV === 'production' && vars.JWT_SECRET === undefined) {
+    throw new ConfigError(
+      'JWT_SECRET is required when NODE_ENV=production: set it to a random value of at least 32 bytes ' +
+        '(for example `openssl rand -base64 48`). Outside production a secret is generated into the data directory.',
+    );
+  }
+  return Object.freeze({
+    nodeEnv: vars.NODE_ENV,
+    host: vars.HOST,
+    port: vars.PORT,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: vars.TESSERA_DATA_DIR,
+    jwtSecret: vars.JWT_SECRET,
+    jwtIssuer: vars.JWT_ISSUER,
+    jwtAudience: vars.JWT_AUDIENCE,
+    accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
+    graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
+    logLevel: vars.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,59 @@
+import { GraphQLError } from 'graphql';
+
+import { verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './auth/access-tokens.js';
+import { AuthFailure } from './auth/auth-failure.js';
+import type { AuthService } from './auth/auth.service.js';
+import { tokenFromAuthorizationHeader } from './auth/authorization-header.js';
+import type { RevocationCheck } from './auth/revocation.js';
+import type { Role } from './db/database.js';
+import type { UserService } from './users/user.service.js';
+
+/** Who is asking: set only from a verified, unrevoked access token. */
+export interface Viewer {
+  readonly userId: string;
+  readonly role: Role;
+}
+
+export interface Services {
+  readonly auth: AuthService;
+  readonly users: UserService;
+}
+
+export interface Context {
+  readonly viewer: Viewer | null;
+  /** The verified claims of the presented token (never the raw token), for logout. */
+  readonly credentials: AccessTokenClaims | null;
+  readonly services: Services;
+}
+
+/**
+ * Builds each request's context: reads `Authorization`, verifies the token and checks revocation before any
+ * resolver runs. A token that is presented and fails is answered 401 with one error; no token means anonymous.
+ */
+export function createContextFactory(deps: { tokens: TokenSettings; revocation: RevocationCheck; services: Services }) {
+  return async ({ request }: { request: Request }): Promise<Context> => {
+    const anonymous: Context = { viewer: null, credentials: null, services: deps.services };
+    try {
+      const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
+      if (token === null) return anonymous;
+      const claims = verifyAccessToken(deps.tokens, token);
+      const revoked = await deps.revocation.check(claims);
+      if (revoked) throw new AuthFailure(revoked);
+      return { viewer: { userId: claims.userId, role: claims.role }, credentials: claims, services: deps.services };
+    } catch (error) {
+      if (error instanceof AuthFailure) throw invalidTokenError(error);
+      throw error;
+    }
+  };
+}
+
+function invalidTokenError(failure: AuthFailure): GraphQLError {
+  return new GraphQLError(failure.message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      reason: failure.reason,
+      // Read by Yoga for the response's status and headers, and left out of the body.
+      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+    },
+  });
+}

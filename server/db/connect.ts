@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+import { lockDataDirectory } from './data-dir-lock.js';
+import type { Database } from './database.js';
+
+/** Where the data lives: a Postgres server, or embedded PGlite on disk (or in memory when no directory). */
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined };
+
+export interface DatabaseConnection {
+  readonly db: Kysely<Database>;
+  readonly target: DatabaseTarget;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export function databaseTargetFromConfig(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+/** Opens the database and checks that it answers; throws `DatabaseUnavailableError` with a plain reason if not. */
+export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseConnection> {
+  return target.kind === 'postgres' ? connectPostgres(target.url, target) : connectPGlite(target.dataDir, target);
+}
+
+async function connectPostgres(url: string, target: DatabaseTarget): Promise<DatabaseConnection> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw new DatabaseUnavailableError(
+      `Cannot reach Postgres at ${describePostgresUrl(url)}: ${(error as Error).message || String(error)}`,
+    );
+  }
+  return { db, target, close: () => db.destroy() };
+}
+
+async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget): Promise<DatabaseConnection> {
+  const unlock = dataDir ? await lockDataDirectory(dataDir) : async () => {};
+  try {
+    const pgliteDir = dataDir ? join(dataDir, 'pglite') : undefined;
+    if (pgliteDir && !existsSync(join(pgliteDir, 'PG_VERSION'))) await initializeOnWorkerThread(pgliteDir);
+    const pglite = await PGlite.create(pgliteDir);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      target,
+      close: async () => {
+        await db.destroy();
+        await unlock();
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw new DatabaseUnavailableError(
+      `Cannot open the embedded database in ${dataDir ?? 'memory'}: ${(error as Error).message}`,
+    );
+  }
+}
+
+function initializeOnWorkerThread(pgliteDir: string): Promise<void> {
+  const worker = new Worker(new URL('./pglite-initdb.worker.mjs', import.meta.url), {
+    workerData: { dataDir: pgliteDir },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`initializing the database exited with code ${code}`)),
+    );
+  });
+}
+
+/** host:port/database of a connection string, without the user or password, for messages and logs. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,46 @@
+import { sql, type Kysely } from 'kysely';
+
+import type { Database, NewUserRow, Role, UserRow } from './database.js';
+
+export function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Usernames match without regard to case (the unique index is on `lower(username)`). */
+export function findUserByUsername(db: Kysely<Database>, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
+}
+
+/** Inserts a user; returns undefined when the username is taken (also when another request took it just now). */
+export async function insertUser(db: Kysely<Database>, user: NewUserRow): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values(user)
+    .onConflict((conflict) => conflict.expression(sql`lower(username)`).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function recordLogin(db: Kysely<Database>, id: string): Promise<Date> {
+  const row = await db
+    .updateTable('users')
+    .set({ last_login_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returning('last_login_at')
+    .executeTakeFirstOrThrow();
+  return row.last_login_at as Date;
+}
+
+/** Sets the role and raises the token version, so tokens that carry the old role stop working at once. */
+export function updateUserRole(db: Kysely<Database>, id: string, role: Role): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set((eb) => ({ role, token_version: eb('token_version', '+', 1) }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -1,0 +1,39 @@
+/**
+ * Expected outcomes that are part of the API: each becomes a GraphQL error type implementing `Error`, in the
+ * result union of the mutations that can produce it. Services throw them; nothing here knows GraphQL.
+ */
+export const ERROR_CODES = ['INVALID_CREDENTIALS', 'VALIDATION', 'USERNAME_TAKEN'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export abstract class ExpectedError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** The same for an unknown user and a wrong password, so the answer does not tell which. */
+export class InvalidCredentialsError extends ExpectedError {
+  override name = 'InvalidCredentialsError';
+  readonly code = 'INVALID_CREDENTIALS';
+  constructor(message = 'Invalid username or password.') {
+    super(message);
+  }
+}
+
+export class ValidationError extends ExpectedError {
+  override name = 'ValidationError';
+  readonly code = 'VALIDATION';
+  constructor(
+    /** The argument that was refused, as named in the schema. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class UsernameTakenError extends ExpectedError {
+  override name = 'UsernameTakenError';
+  readonly code = 'USERNAME_TAKEN';
+  constructor() {
+    super('That username is already taken.');
+  }
+}

@@ -1,0 +1,42 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+
+import type { Context } from '../context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: {
+    loggedIn: boolean;
+    admin: boolean;
+    /** The viewer is the user with this id. */
+    self: string;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({
+      loggedIn: context.viewer !== null,
+      admin: context.viewer?.role === 'ADMIN',
+      self: (userId) => context.viewer?.userId === userId,
+    }),
+    unauthorizedError: (_parent, context) =>
+      context.viewer === null
+        ? new GraphQLError('You must be logged in.', { extensions: { code: 'UNAUTHENTICATED' } })
+        : new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN' } }),
+  },
+  errors: {
+    directResult: true,
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({});
+builder.mutationType({});

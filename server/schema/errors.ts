@@ -1,0 +1,40 @@
+import {
+  ERROR_CODES,
+  type ExpectedError,
+  InvalidCredentialsError,
+  UsernameTakenError,
+  ValidationError,
+} from '../errors.js';
+import { builder } from './builder.js';
+
+export const ErrorCode = builder.enumType('ErrorCode', { values: ERROR_CODES });
+
+export const ErrorInterface = builder.interfaceRef<ExpectedError>('Error').implement({
+  description: 'An expected failure of a mutation, returned in its result union.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.field({ type: ErrorCode, resolve: (error) => error.code }),
+  }),
+});
+
+builder.objectType(InvalidCredentialsError, {
+  name: 'InvalidCredentialsError',
+  description: 'The username or password is wrong (which one is not said).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidCredentialsError,
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'An argument was refused; `field` names it.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({ field: t.exposeString('field') }),
+});
+
+builder.objectType(UsernameTakenError, {
+  name: 'UsernameTakenError',
+  description: 'Another account has this username (compared without regard to case).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UsernameTakenError,
+});

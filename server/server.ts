@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { createApp } from './app.js';
+import { loadJwtKey } from './auth/jwt-secret.js';
+import type { Config } from './config.js';
+import type { DatabaseConnection } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { Logger } from './logger.js';
+
+export interface RunningServer {
+  readonly url: string;
+  /** Stops taking connections, lets requests in flight finish (up to a grace period), closes the database. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** database -> migrations -> app -> listen. The server owns the connection from here and closes it. */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  connection: DatabaseConnection,
+): Promise<RunningServer> {
+  let server: Server | undefined;
+  try {
+    const applied = await migrateToLatest(connection.db);
+    for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
+    const jwtKey = await loadJwtKey(config, logger);
+    const yoga = createApp({ config, db: connection.db, jwtKey, logger });
+    server = createServer(yoga);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, resolve);
+    });
+  } catch (error) {
+    server?.close();
+    await connection.close();
+    throw error;
+  }
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info(
+    { url: `${url}/graphql`, database: connection.target.kind },
+    config.graphiql ? 'Tessera is serving GraphQL, with GraphiQL' : 'Tessera is serving GraphQL',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        const open = server!;
+        const stopped = new Promise<void>((resolve) => open.close(() => resolve()));
+        open.closeIdleConnections();
+        const force = setTimeout(() => open.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        await stopped;
+        clearTimeout(force);
+        await connection.close();
+      })()),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+
+import type { Database, Role } from '../db/database.js';
+import { findUserById, findUserByUsername, updateUserRole } from '../db/user.repository.js';
+import { toUser, type User } from './user.js';
+
+export interface UserService {
+  findById(id: string): Promise<User | null>;
+  /**
+   * Changes a user's role and raises their token version: every access token minted before stops working at once
+   * (TOKEN_STALE), so a revoked admin role is gone on the next request rather than at expiry.
+   */
+  setRole(user: { id: string } | { username: string }, role: Role): Promise<User | null>;
+}
+
+export function createUserService(deps: { db: Kysely<Database> }): UserService {
+  const { db } = deps;
+  return {
+    async findById(id) {
+      const row = isUuid(id) ? await findUserById(db, id) : undefined;
+      return row ? toUser(row) : null;
+    },
+    async setRole(user, role) {
+      const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
+      if (id === undefined || !isUuid(id)) return null;
+      const row = await updateUserRole(db, id, role);
+      return row ? toUser(row) : null;
+    },
+  };
+}
+
+// An id that is not a UUID matches no user; asking Postgres would fail with a type error instead.
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,24 @@
+import type { Role, UserRow } from '../db/database.js';
+
+/** A user as the rest of the server sees it: never the row, so the password hash cannot travel upward. */
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly role: Role;
+  readonly tokenVersion: number;
+  readonly createdAt: Date;
+  readonly lastLoginAt: Date | null;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    role: row.role,
+    tokenVersion: row.token_version,
+    createdAt: row.created_at,
+    lastLoginAt: row.last_login_at,
+  };
+}

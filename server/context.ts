@@ -23,6 +23,11 @@ export interface Context {
   readonly viewer: Viewer | null;
   /** The verified claims of the presented token (never the raw token), for logout. */
   readonly credentials: AccessTokenClaims | null;
+  /**
+   * Users who proved who they are within this request (by `register` or `login`): the payload that returns them
+   * may show their private fields, though the request itself carried no token.
+   */
+  readonly authenticatedInRequest: Set<string>;
   readonly services: Services;
 }
 
@@ -32,14 +37,15 @@ export interface Context {
  */
 export function createContextFactory(deps: { tokens: TokenSettings; revocation: RevocationCheck; services: Services }) {
   return async ({ request }: { request: Request }): Promise<Context> => {
-    const anonymous: Context = { viewer: null, credentials: null, services: deps.services };
+    const base = { authenticatedInRequest: new Set<string>(), services: deps.services };
+    const anonymous: Context = { viewer: null, credentials: null, ...base };
     try {
       const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
       if (token === null) return anonymous;
       const claims = verifyAccessToken(deps.tokens, token);
       const revoked = await deps.revocation.check(claims);
       if (revoked) throw new AuthFailure(revoked);
-      return { viewer: { userId: claims.userId, role: claims.role }, credentials: claims, services: deps.services };
+      return { viewer: { userId: claims.userId, role: claims.role }, credentials: claims, ...base };
     } catch (error) {
       if (error instanceof AuthFailure) throw invalidTokenError(error);
       throw error;

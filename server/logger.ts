@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -6,31 +6,34 @@ export type Logger = PinoLogger;
  * Structured logs. Anything that could carry a credential is redacted by path, so a careless `logger.info({ req })`
  * still writes no token, password or connection string.
  */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'newPassword',
-        'currentPassword',
-        'token',
-        '*.token',
-        'accessToken',
-        '*.accessToken',
-        'refreshToken',
-        '*.refreshToken',
-        'authorization',
-        '*.authorization',
-        'headers.authorization',
-        '*.headers.authorization',
-        'headers.cookie',
-        '*.headers.cookie',
-        'databaseUrl',
-        'jwtSecret',
-      ],
-      censor: '[redacted]',
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'newPassword',
+          'currentPassword',
+          'token',
+          '*.token',
+          'accessToken',
+          '*.accessToken',
+          'refreshToken',
+          '*.refreshToken',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          '*.headers.authorization',
+          'headers.cookie',
+          '*.headers.cookie',
+          'databaseUrl',
+          'jwtSecret',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    destination ?? pino.destination(1),
+  );
 }

@@ -1,4 +1,5 @@
 import type { AuthPayload } from '../auth/auth.service.js';
+import type { Context } from '../context.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
 import { builder } from './builder.js';
 import { UserType } from './user.js';
@@ -22,7 +23,7 @@ builder.mutationFields((t) => ({
       email: t.arg.string(),
       password: t.arg.string({ required: true }),
     },
-    resolve: (_root, args, { services }) => services.auth.register(args),
+    resolve: (_root, args, context) => context.services.auth.register(args).then(authenticated(context)),
   }),
   login: t.field({
     type: AuthPayloadType,
@@ -31,7 +32,7 @@ builder.mutationFields((t) => ({
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
     },
-    resolve: (_root, args, { services }) => services.auth.login(args),
+    resolve: (_root, args, context) => context.services.auth.login(args).then(authenticated(context)),
   }),
   logout: t.boolean({
     description: 'Revokes the access token this request was sent with.',
@@ -42,3 +43,11 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+/** Lets the payload show the user who just proved their identity their own private fields. */
+function authenticated(context: Context) {
+  return (payload: AuthPayload) => {
+    context.authenticatedInRequest.add(payload.user.id);
+    return payload;
+  };
+}

@@ -11,7 +11,7 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     loggedIn: boolean;
     admin: boolean;
-    /** The viewer is the user with this id. */
+    /** The viewer is the user with this id (or proved to be, by logging in within this request). */
     self: string;
   };
   Scalars: {
@@ -25,7 +25,7 @@ export const builder = new SchemaBuilder<{
     authScopes: (context) => ({
       loggedIn: context.viewer !== null,
       admin: context.viewer?.role === 'ADMIN',
-      self: (userId) => context.viewer?.userId === userId,
+      self: (userId) => context.viewer?.userId === userId || context.authenticatedInRequest.has(userId),
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer === null

@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+
+import { createApp, type App } from '../../server/app.js';
+import { loadJwtKey } from '../../server/auth/jwt-secret.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { migrateToLatest } from '../../server/db/migrate.js';
+import { createLogger } from '../../server/logger.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
+
+export interface GraphQLResponse<TData = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: { data?: TData | null; errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface RequestOptions {
+  variables?: Record<string, unknown>;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  readonly yoga: App;
+  readonly config: Config;
+  readonly database: TestDatabase;
+  /** Every line the server logged, for tests that check what never reaches the logs. */
+  readonly logs: string[];
+  graphql<TData = Record<string, any>>(query: string, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+/** The real app over a fresh, migrated database of its own, called through `yoga.fetch` (a whole HTTP request). */
+export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+  database ??= await createTestDatabase();
+  await migrateToLatest(database.db);
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'debug', ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const jwtKey = await loadJwtKey(config, logger);
+  const yoga = createApp({ config, db: database.db, jwtKey, logger });
+  const db = database;
+
+  return {
+    yoga,
+    config,
+    database: db,
+    logs,
+    async graphql(query, options = {}) {
+      const response = await yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,138 @@
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ME, registerUser, type Account } from '../helpers/accounts.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { base64url, decodeClaims, signWithServerKey } from '../helpers/tokens.js';
+
+let app: TestApp;
+let account: Account;
+let claims: Record<string, any>;
+beforeAll(async () => {
+  app = await createTestApp();
+  account = await registerUser(app);
+  claims = decodeClaims(account.accessToken);
+});
+afterAll(() => app.close());
+
+async function expectRefused(token: string, reason = 'TOKEN_INVALID') {
+  const { status, headers, body } = await app.graphql(ME, { token });
+  expect(status).toBe(401);
+  expect(headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(body.data).toBeUndefined();
+  expect(body.errors).toHaveLength(1);
+  expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason });
+  return body.errors![0]!.message;
+}
+
+const parts = () => account.accessToken.split('.') as [string, string, string];
+
+describe('access token attacks', () => {
+  it('(control) a token forged by the test helpers with unchanged claims is accepted', async () => {
+    const { status, body } = await app.graphql(ME, { token: signWithServerKey(claims) });
+    expect(status).toBe(200);
+    expect(body.data?.me).toMatchObject({ id: account.id });
+  });
+
+  it.each(['none', 'None', 'NONE'])('alg %s: an unsigned token is refused', async (alg) => {
+    await expectRefused(`${base64url({ alg, typ: 'at+jwt' })}.${parts()[1]}.`);
+    await expectRefused(`${base64url({ alg, typ: 'at+jwt' })}.${parts()[1]}.${parts()[2]}`);
+  });
+
+  it.each(['hs256', 'HS384', 'HS512', 'RS256'])('algorithm swap to %s is refused', async (alg) => {
+    await expectRefused(`${base64url({ alg, typ: 'at+jwt' })}.${parts()[1]}.${parts()[2]}`);
+  });
+
+  it('a token signed with HS512 under the right secret is refused: the algorithm is pinned', async () => {
+    const token = jwt.sign(claims, 'test-secret-that-is-at-least-32-bytes-long', {
+      algorithm: 'HS512',
+      header: { alg: 'HS512', typ: 'at+jwt' },
+    });
+    await expectRefused(token);
+  });
+
+  it('a stripped signature is refused', async () => {
+    await expectRefused(`${parts()[0]}.${parts()[1]}.`);
+    await expectRefused(`${parts()[0]}.${parts()[1]}`);
+  });
+
+  it('an altered signature is refused', async () => {
+    const sig = parts()[2];
+    const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+    await expectRefused(`${parts()[0]}.${parts()[1]}.${flipped}`);
+  });
+
+  it('an altered payload (role raised to ADMIN) is refused', async () => {
+    await expectRefused(`${parts()[0]}.${base64url({ ...claims, role: 'ADMIN' })}.${parts()[2]}`);
+  });
+
+  it('a token signed with another secret is refused', async () => {
+    const token = jwt.sign(claims, 'another-secret-that-is-at-least-32-bytes', {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt' },
+    });
+    await expectRefused(token);
+  });
+
+  it('a token with no exp is refused, even correctly signed', async () => {
+    const { exp: _exp, ...rest } = claims;
+    await expectRefused(signWithServerKey(rest));
+  });
+
+  it('a token with a string exp is refused', async () => {
+    await expectRefused(signWithServerKey({ ...claims, exp: String(claims.exp) }));
+  });
+
+  it('an expired token is refused as TOKEN_EXPIRED', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectRefused(signWithServerKey({ ...claims, iat: now - 120, exp: now - 60 }), 'TOKEN_EXPIRED');
+  });
+
+  it('a token that is not valid yet (nbf in the future) is refused', async () => {
+    await expectRefused(signWithServerKey({ ...claims, nbf: Math.floor(Date.now() / 1000) + 3600 }));
+  });
+
+  it.each([
+    ['a wrong issuer', { iss: 'someone-else' }],
+    ['a wrong audience', { aud: 'another-api' }],
+  ])('a token with %s is refused', async (_name, change) => {
+    await expectRefused(signWithServerKey({ ...claims, ...change }));
+  });
+
+  it.each(['iss', 'aud', 'sub', 'jti', 'role', 'ver'])('a token missing %s is refused', async (claim) => {
+    const { [claim]: _dropped, ...rest } = claims;
+    await expectRefused(signWithServerKey(rest));
+  });
+
+  it('a token of another type (no at+jwt typ) is refused, even correctly signed', async () => {
+    await expectRefused(signWithServerKey(claims, { alg: 'HS256', typ: 'JWT' }));
+    await expectRefused(signWithServerKey(claims, { alg: 'HS256' }));
+  });
+
+  it('a token for a user that does not exist is refused', async () => {
+    await expectRefused(signWithServerKey({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }));
+  });
+
+  it.each([
+    ['garbage', () => 'not-a-jwt'],
+    ['characters outside base64url', () => `${parts()[0]}.${parts()[1]}!.${parts()[2]}`],
+    ['inner whitespace', () => `${parts()[0]}.${parts()[1]}\t.${parts()[2]}`],
+    ['a token of 100 KB', () => 'a'.repeat(100_000)],
+    ['three empty parts', () => '..'],
+  ])('%s is refused', async (_name, token) => {
+    await expectRefused(token());
+  });
+
+  it('no error text comes from the JWT library or reveals the issuer, audience or key', async () => {
+    const messages = [
+      await expectRefused(signWithServerKey({ ...claims, iss: 'someone-else' })),
+      await expectRefused(signWithServerKey({ ...claims, aud: 'another-api' })),
+      await expectRefused(`${parts()[0]}.${parts()[1]}.`),
+      await expectRefused('garbage'),
+    ];
+    for (const message of messages) {
+      expect(message).toBe('The access token is invalid.');
+      expect(message).not.toMatch(/jwt|tessera|secret|signature|audience|issuer/i);
+    }
+  });
+});

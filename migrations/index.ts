@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 
 import * as createUsersAndRevokedTokens from './20261129060000_create_users_and_revoked_tokens.js';
+import * as createSessionsAndRefreshTokens from './20261129070000_create_sessions_and_refresh_tokens.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -8,4 +9,5 @@ import * as createUsersAndRevokedTokens from './20261129060000_create_users_and_
  */
 export const migrations: Record<string, Migration> = {
   '20261129060000_create_users_and_revoked_tokens': createUsersAndRevokedTokens,
+  '20261129070000_create_sessions_and_refresh_tokens': createSessionsAndRefreshTokens,
 };

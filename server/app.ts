@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import type { TokenSettings } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth.service.js';
 import { createDatabaseRevocationCheck } from './auth/revocation.js';
+import { createSessionService } from './auth/session.service.js';
+import type { SessionSettings } from './auth/token-pair.js';
 import type { Config } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import type { Database } from './db/database.js';
@@ -32,7 +34,18 @@ export function createApp({ config, db, jwtKey, logger }: AppDependencies) {
     audience: config.jwtAudience,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   };
-  const services = { auth: createAuthService({ db, tokens }), users: createUserService({ db }) };
+  const settings: SessionSettings = {
+    tokens,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+  };
+  const sessions = createSessionService({ db, settings, logger });
+  const services = {
+    auth: createAuthService({ db, settings, sessions }),
+    sessions,
+    users: createUserService({ db }),
+  };
   const revocation = createDatabaseRevocationCheck(db);
 
   return createYoga<Record<string, unknown>, Context>({

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js';
 import { connectDatabase, databaseTargetFromConfig, type DatabaseConnection } from './db/connect.js';
 import type { Role } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { pruneNow } from './maintenance/pruning.js';
 import { describeStartupError } from './startup-error.js';
 import { createUserService } from './users/user.service.js';
 
@@ -41,6 +42,22 @@ program
         return;
       }
       console.log(`${user.username} is now ${user.role}; tokens issued before now no longer work.`);
+    }),
+  );
+
+program
+  .command('prune')
+  .description(
+    'Delete expired blacklist entries, refresh tokens and ended sessions (the server also does this hourly).',
+  )
+  .action(() =>
+    withDatabase(async (connection) => {
+      await migrateToLatest(connection.db);
+      const counts = await pruneNow(connection.db);
+      console.log(
+        `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
+          `${counts.sessions} sessions.`,
+      );
     }),
   );
 

@@ -15,6 +15,12 @@ export interface Config {
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly sessionMaxAgeSeconds: number;
+  /** How long after a rotation a repeat of the same refresh gets the same new pair instead of counting as reuse. */
+  readonly refreshReuseGraceSeconds: number;
+  /** How often expired blacklist entries, refresh tokens and sessions are deleted; 0 turns the timer off. */
+  readonly pruneIntervalSeconds: number;
   readonly graphiql: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -25,9 +31,9 @@ export class ConfigError extends Error {
 
 const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
-const duration = (name: string) =>
+const duration = (name: string, options: { allowZero?: boolean } = {}) =>
   z.string().transform((value, ctx) => {
-    const seconds = parseDuration(value);
+    const seconds = options.allowZero && value.trim() === '0' ? 0 : parseDuration(value);
     if (seconds === undefined) {
       ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 15m, 2s or 1h` });
       return z.NEVER;
@@ -55,6 +61,10 @@ const environment = z.object({
   JWT_ISSUER: z.string().min(1).default('tessera'),
   JWT_AUDIENCE: z.string().min(1).default('tessera'),
   ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').default(15 * 60),
+  REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL').default(30 * 24 * 3600),
+  SESSION_MAX_AGE: duration('SESSION_MAX_AGE').default(90 * 24 * 3600),
+  REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
+  PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -86,6 +96,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jwtIssuer: vars.JWT_ISSUER,
     jwtAudience: vars.JWT_AUDIENCE,
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
+    refreshTokenTtlSeconds: vars.REFRESH_TOKEN_TTL,
+    sessionMaxAgeSeconds: vars.SESSION_MAX_AGE,
+    refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
+    pruneIntervalSeconds: vars.PRUNE_INTERVAL,
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
   });

@@ -1,8 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+
 import { GraphQLError } from 'graphql';
 
 import { verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './auth/access-tokens.js';
 import { AuthFailure } from './auth/auth-failure.js';
 import type { AuthService } from './auth/auth.service.js';
+import type { ClientInfo } from './auth/session.js';
+import type { SessionService } from './auth/session.service.js';
 import { tokenFromAuthorizationHeader } from './auth/authorization-header.js';
 import type { RevocationCheck } from './auth/revocation.js';
 import type { Role } from './db/database.js';
@@ -12,10 +16,12 @@ import type { UserService } from './users/user.service.js';
 export interface Viewer {
   readonly userId: string;
   readonly role: Role;
+  readonly sessionId: string;
 }
 
 export interface Services {
   readonly auth: AuthService;
+  readonly sessions: SessionService;
   readonly users: UserService;
 }
 
@@ -28,6 +34,8 @@ export interface Context {
    * may show their private fields, though the request itself carried no token.
    */
   readonly authenticatedInRequest: Set<string>;
+  /** Recorded on the session a login opens. */
+  readonly client: ClientInfo;
   readonly services: Services;
 }
 
@@ -36,8 +44,12 @@ export interface Context {
  * resolver runs. A token that is presented and fails is answered 401 with one error; no token means anonymous.
  */
 export function createContextFactory(deps: { tokens: TokenSettings; revocation: RevocationCheck; services: Services }) {
-  return async ({ request }: { request: Request }): Promise<Context> => {
-    const base = { authenticatedInRequest: new Set<string>(), services: deps.services };
+  return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
+    const base = {
+      authenticatedInRequest: new Set<string>(),
+      client: clientInfo(request, req),
+      services: deps.services,
+    };
     const anonymous: Context = { viewer: null, credentials: null, ...base };
     try {
       const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
@@ -45,7 +57,8 @@ export function createContextFactory(deps: { tokens: TokenSettings; revocation: 
       const claims = verifyAccessToken(deps.tokens, token);
       const revoked = await deps.revocation.check(claims);
       if (revoked) throw new AuthFailure(revoked);
-      return { viewer: { userId: claims.userId, role: claims.role }, credentials: claims, ...base };
+      const viewer = { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
+      return { viewer, credentials: claims, ...base };
     } catch (error) {
       if (error instanceof AuthFailure) throw invalidTokenError(error);
       throw error;
@@ -62,4 +75,14 @@ function invalidTokenError(failure: AuthFailure): GraphQLError {
       http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
     },
   });
+}
+
+const USER_AGENT_MAX_LENGTH = 512;
+
+function clientInfo(request: Request, req: IncomingMessage | undefined): ClientInfo {
+  return {
+    userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    // The socket's peer. Behind a proxy this is the proxy; honouring X-Forwarded-For needs a trusted-proxy setting.
+    ip: req?.socket?.remoteAddress ?? null,
+  };
 }

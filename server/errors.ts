@@ -2,7 +2,7 @@
  * Expected outcomes that are part of the API: each becomes a GraphQL error type implementing `Error`, in the
  * result union of the mutations that can produce it. Services throw them; nothing here knows GraphQL.
  */
-export const ERROR_CODES = ['INVALID_CREDENTIALS', 'VALIDATION', 'USERNAME_TAKEN'] as const;
+export const ERROR_CODES = ['INVALID_CREDENTIALS', 'VALIDATION', 'USERNAME_TAKEN', 'INVALID_REFRESH_TOKEN'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class ExpectedError extends Error {
@@ -35,5 +35,14 @@ export class UsernameTakenError extends ExpectedError {
   readonly code = 'USERNAME_TAKEN';
   constructor() {
     super('That username is already taken.');
+  }
+}
+
+/** Unknown, expired, spent or revoked: the client cannot tell which, and must log in again. */
+export class InvalidRefreshTokenError extends ExpectedError {
+  override name = 'InvalidRefreshTokenError';
+  readonly code = 'INVALID_REFRESH_TOKEN';
+  constructor() {
+    super('The refresh token is invalid or has expired. Log in again.');
   }
 }

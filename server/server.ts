@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { DatabaseConnection } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
+import { startPruning } from './maintenance/pruning.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -23,17 +24,20 @@ export async function startServer(
   connection: DatabaseConnection,
 ): Promise<RunningServer> {
   let server: Server | undefined;
+  let stopPruning = () => {};
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
     const jwtKey = await loadJwtKey(config, logger);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger });
     server = createServer(yoga);
+    stopPruning = startPruning(connection.db, config.pruneIntervalSeconds, logger);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);
     });
   } catch (error) {
+    stopPruning();
     server?.close();
     await connection.close();
     throw error;
@@ -52,6 +56,7 @@ export async function startServer(
     url,
     close: () =>
       (closing ??= (async () => {
+        stopPruning();
         const open = server!;
         const stopped = new Promise<void>((resolve) => open.close(() => resolve()));
         open.closeIdleConnections();

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 
 import jwt from 'jsonwebtoken';
 
-import type { Role } from '../db/database.js';
+import type { AccessTokenRecord, Role } from '../db/database.js';
 import { AuthFailure } from './auth-failure.js';
 
 /** RFC 9068's explicit type for access tokens: no other kind of JWT (an ID token, say) can pass as one. */
@@ -21,6 +21,7 @@ export interface TokenSettings {
 /** The claims of a verified access token, as the rest of the server sees them. */
 export interface AccessTokenClaims {
   readonly userId: string;
+  readonly sessionId: string;
   readonly role: Role;
   /** The user's token version when the token was minted. */
   readonly tokenVersion: number;
@@ -29,32 +30,34 @@ export interface AccessTokenClaims {
   readonly expiresAt: number;
 }
 
-export interface SignedAccessToken {
-  readonly token: string;
-  readonly jti: string;
-  readonly expiresAt: Date;
+/** New claims for an access token, expiring ACCESS_TOKEN_TTL from now. */
+export function newAccessTokenRecord(
+  settings: TokenSettings,
+  subject: { userId: string; sessionId: string; role: Role; tokenVersion: number },
+): AccessTokenRecord {
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return {
+    sub: subject.userId,
+    sid: subject.sessionId,
+    jti: randomUUID(),
+    role: subject.role,
+    ver: subject.tokenVersion,
+    iat: issuedAt,
+    exp: issuedAt + settings.accessTokenTtlSeconds,
+  };
 }
 
-export function signAccessToken(
-  settings: TokenSettings,
-  subject: { userId: string; role: Role; tokenVersion: number },
-): SignedAccessToken {
-  const jti = randomUUID();
-  const issuedAt = Math.floor(Date.now() / 1000);
-  const expiresAt = issuedAt + settings.accessTokenTtlSeconds;
-  const token = jwt.sign(
-    { role: subject.role, ver: subject.tokenVersion, iat: issuedAt, exp: expiresAt },
-    settings.key,
-    {
-      algorithm: ALGORITHM,
-      header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
-      subject: subject.userId,
-      jwtid: jti,
-      issuer: settings.issuer,
-      audience: settings.audience,
-    },
-  );
-  return { token, jti, expiresAt: new Date(expiresAt * 1000) };
+/** Signs claims into a JWT. HMAC is deterministic: the same record always gives the same token. */
+export function signAccessToken(settings: TokenSettings, record: AccessTokenRecord): string {
+  const { sub, sid, jti, role, ver, iat, exp } = record;
+  return jwt.sign({ sid, role, ver, iat, exp }, settings.key, {
+    algorithm: ALGORITHM,
+    header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+    subject: sub,
+    jwtid: jti,
+    issuer: settings.issuer,
+    audience: settings.audience,
+  });
 }
 
 /**
@@ -76,9 +79,10 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
   }
   const { header, payload } = decoded;
   if (header.typ !== ACCESS_TOKEN_TYPE || typeof payload !== 'object') throw new AuthFailure('TOKEN_INVALID');
-  const { sub, jti, exp, role, ver } = payload;
+  const { sub, sid, jti, exp, role, ver } = payload;
   if (
     typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
     typeof jti !== 'string' ||
     typeof exp !== 'number' ||
     (role !== 'USER' && role !== 'ADMIN') ||
@@ -87,5 +91,5 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
   ) {
     throw new AuthFailure('TOKEN_INVALID');
   }
-  return { userId: sub, role, tokenVersion: ver as number, jti, expiresAt: exp };
+  return { userId: sub, sessionId: sid, role, tokenVersion: ver as number, jti, expiresAt: exp };
 }

@@ -3,38 +3,54 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../db/database.js';
-import { insertRevokedToken } from '../db/revoked-token.repository.js';
-import { findUserByUsername, insertUser, recordLogin } from '../db/user.repository.js';
+import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
+import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
+import {
+  findUserById,
+  findUserByUsername,
+  insertUser,
+  recordLogin,
+  updateUserPassword,
+} from '../db/user.repository.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
-import { toUser, type User } from '../users/user.js';
+import { toUser } from '../users/user.js';
 import { checkEmail, checkUsername, USERNAME_MAX_LENGTH } from '../users/user-input.js';
-import { signAccessToken, type AccessTokenClaims, type TokenSettings } from './access-tokens.js';
+import type { AccessTokenClaims } from './access-tokens.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
-
-export interface AuthPayload {
-  readonly accessToken: string;
-  readonly accessTokenExpiresAt: Date;
-  readonly user: User;
-}
+import { generateRefreshToken } from './refresh-tokens.js';
+import type { ClientInfo } from './session.js';
+import type { SessionService } from './session.service.js';
+import { issueTokenPair, type AuthPayload, type SessionSettings } from './token-pair.js';
 
 export interface AuthService {
-  register(input: { username: string; email?: string | null; password: string }): Promise<AuthPayload>;
-  login(input: { username: string; password: string }): Promise<AuthPayload>;
-  /** Blacklists the presented access token until it would have expired. */
-  logout(token: AccessTokenClaims): Promise<void>;
+  register(
+    input: { username: string; email?: string | null; password: string },
+    client: ClientInfo,
+  ): Promise<AuthPayload>;
+  login(input: { username: string; password: string }, client: ClientInfo): Promise<AuthPayload>;
+  /**
+   * Changes the password of the token's user. Every other session ends, every access token minted before stops
+   * working, and the caller's session gets a fresh pair.
+   */
+  changePassword(
+    token: AccessTokenClaims,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<AuthPayload>;
 }
 
-export function createAuthService(deps: { db: Kysely<Database>; tokens: TokenSettings }): AuthService {
-  const { db, tokens } = deps;
+export function createAuthService(deps: {
+  db: Kysely<Database>;
+  settings: SessionSettings;
+  sessions: SessionService;
+}): AuthService {
+  const { db, settings, sessions } = deps;
 
-  function issue(user: User): AuthPayload {
-    const access = signAccessToken(tokens, { userId: user.id, role: user.role, tokenVersion: user.tokenVersion });
-    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, user };
-  }
+  /** A password that cannot be an account's is refused without hashing it (a megabyte would cost real time). */
+  const plausiblePassword = (password: string) => password.length <= PASSWORD_MAX_LENGTH * 2;
 
   return {
-    async register({ username, email, password }) {
+    async register({ username, email, password }, client) {
       checkUsername(username);
       const storedEmail = checkEmail(email);
       const passwordProblem = checkNewPassword(password);
@@ -51,26 +67,47 @@ export function createAuthService(deps: { db: Kysely<Database>; tokens: TokenSet
       if (!row) throw new UsernameTakenError();
       // Registering logs the new user in, as the classic register endpoint did.
       const lastLoginAt = await recordLogin(db, row.id);
-      return issue({ ...toUser(row), lastLoginAt });
+      return sessions.open({ ...toUser(row), lastLoginAt }, client);
     },
 
-    async login({ username, password }) {
+    async login({ username, password }, client) {
       // Inputs no account can have are refused without a lookup, but only after the same hashing work.
-      const plausible = username.length <= USERNAME_MAX_LENGTH && password.length <= PASSWORD_MAX_LENGTH * 2;
+      const plausible = username.length <= USERNAME_MAX_LENGTH && plausiblePassword(password);
       const row = plausible ? await findUserByUsername(db, username) : undefined;
       const valid = row
         ? await verifyPassword(row.password_hash, password)
         : await verifyAgainstDummyHash(plausible ? password : '');
       if (!row || !valid) throw new InvalidCredentialsError();
       const lastLoginAt = await recordLogin(db, row.id);
-      return issue({ ...toUser(row), lastLoginAt });
+      return sessions.open({ ...toUser(row), lastLoginAt }, client);
     },
 
-    async logout(token) {
-      await insertRevokedToken(db, {
-        jti: token.jti,
-        userId: token.userId,
-        expiresAt: new Date(token.expiresAt * 1000),
+    async changePassword(token, { currentPassword, newPassword }) {
+      const problem = checkNewPassword(newPassword);
+      if (problem) throw new ValidationError('newPassword', problem);
+      const row = await findUserById(db, token.userId);
+      const valid =
+        row && plausiblePassword(currentPassword) && (await verifyPassword(row.password_hash, currentPassword));
+      if (!row || !valid) throw new InvalidCredentialsError('The current password is wrong.');
+      const passwordHash = await hashPassword(newPassword);
+
+      return db.transaction().execute(async (trx) => {
+        const session = await findSessionForUpdate(trx, token.sessionId);
+        if (!session || session.revoked_at !== null) {
+          throw new InvalidCredentialsError('This session has ended. Log in again.');
+        }
+        const updated = await updateUserPassword(trx, row.id, passwordHash);
+        if (!updated) throw new InvalidCredentialsError();
+        await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
+        const now = new Date();
+        // The caller's own refresh token is replaced too: whoever else may hold it is locked out with the rest.
+        await spendRefreshTokensOfSession(trx, session.id, now);
+        return issueTokenPair(trx, settings, {
+          user: toUser(updated),
+          session,
+          refreshToken: generateRefreshToken(),
+          now,
+        });
       });
     },
   };

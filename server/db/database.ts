@@ -4,6 +4,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 export interface Database {
   users: UsersTable;
   revoked_tokens: RevokedTokensTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -27,5 +29,51 @@ export interface RevokedTokensTable {
   expires_at: Date;
 }
 
+/** Why a session ended. */
+export type SessionRevokedReason =
+  'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED_BY_USER' | 'REFRESH_TOKEN_REUSE' | 'PASSWORD_CHANGED';
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  last_used_at: Generated<Date>;
+  /** When the session ends if its refresh token goes unused (the current refresh token's expiry). */
+  expires_at: Date;
+  /** SESSION_MAX_AGE after creation: no refresh moves it. */
+  absolute_expires_at: Date;
+  /** The latest expiry of an access token minted for this session; a revoked session is kept until then. */
+  access_expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: SessionRevokedReason | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+/** The claims of an access token, kept so that the same token can be signed again (see refresh_tokens). */
+export interface AccessTokenRecord {
+  sub: string;
+  sid: string;
+  jti: string;
+  role: Role;
+  ver: number;
+  iat: number;
+  exp: number;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  session_id: string;
+  issued_at: Generated<Date>;
+  expires_at: Date;
+  spent_at: Date | null;
+  successor_hash: string | null;
+  /** Written as JSON text; read back parsed. */
+  access_token_claims: ColumnType<AccessTokenRecord, string, string>;
+}
+
 export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewUserRow = Insertable<UsersTable>;

@@ -44,3 +44,26 @@ export function updateUserRole(db: Kysely<Database>, id: string, role: Role): Pr
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Sets a new password hash and raises the token version: every access token minted before stops working. */
+export function updateUserPassword(
+  db: Kysely<Database>,
+  id: string,
+  passwordHash: string,
+): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set((eb) => ({ password_hash: passwordHash, token_version: eb('token_version', '+', 1) }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Raises the token version: every access token minted before is TOKEN_STALE. */
+export async function raiseTokenVersion(db: Kysely<Database>, id: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ token_version: eb('token_version', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}

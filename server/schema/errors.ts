@@ -2,6 +2,7 @@ import {
   ERROR_CODES,
   type ExpectedError,
   InvalidCredentialsError,
+  InvalidRefreshTokenError,
   UsernameTakenError,
   ValidationError,
 } from '../errors.js';
@@ -37,4 +38,11 @@ builder.objectType(UsernameTakenError, {
   description: 'Another account has this username (compared without regard to case).',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof UsernameTakenError,
+});
+
+builder.objectType(InvalidRefreshTokenError, {
+  name: 'InvalidRefreshTokenError',
+  description: 'The refresh token is unknown, expired, spent or revoked: log in again.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidRefreshTokenError,
 });

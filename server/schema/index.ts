@@ -2,5 +2,6 @@ import { builder } from './builder.js';
 import './errors.js';
 import './user.js';
 import './auth.js';
+import './session.js';
 
 export const schema = builder.toSchema();

@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+
 import type { User } from '../users/user.js';
 import { builder } from './builder.js';
 
@@ -33,5 +35,21 @@ builder.queryFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services }) => services.users.findById(String(id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  setUserRole: t.field({
+    type: UserType,
+    description:
+      "Sets a user's role. Admins only. The user's access tokens minted before become TOKEN_STALE at once, so a " +
+      'demoted admin loses admin rights on their next request; refreshing gives a token with the new role.',
+    authScopes: { admin: true },
+    args: { userId: t.arg.id({ required: true }), role: t.arg({ type: Role, required: true }) },
+    resolve: async (_root, { userId, role }, { services }) => {
+      const user = await services.users.setRole({ id: String(userId) }, role);
+      if (!user) throw new GraphQLError('No user has this id.', { extensions: { code: 'BAD_REQUEST' } });
+      return user;
+    },
   }),
 }));

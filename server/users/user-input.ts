@@ -25,3 +25,8 @@ export function checkEmail(email: string | null | undefined): string | null {
   }
   return trimmed;
 }
+
+/** An id that is not a UUID matches nothing; asking Postgres would fail with a type error instead. */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

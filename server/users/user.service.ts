@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
 import { findUserById, findUserByUsername, updateUserRole } from '../db/user.repository.js';
+import { isUuid } from './user-input.js';
 import { toUser, type User } from './user.js';
 
 export interface UserService {
@@ -27,9 +28,4 @@ export function createUserService(deps: { db: Kysely<Database> }): UserService {
       return row ? toUser(row) : null;
     },
   };
-}
-
-// An id that is not a UUID matches no user; asking Postgres would fail with a type error instead.
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

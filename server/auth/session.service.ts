@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Kysely } from 'kysely';
+
+import type { Database, RefreshTokenRow, SessionRow } from '../db/database.js';
+import { findRefreshToken, findRefreshTokenForUpdate, markRefreshTokenSpent } from '../db/refresh-token.repository.js';
+import { insertRevokedToken } from '../db/revoked-token.repository.js';
+import {
+  findLiveSessionsOfUser,
+  findSessionForUpdate,
+  insertSession,
+  revokeSessions,
+} from '../db/session.repository.js';
+import { findUserById, raiseTokenVersion } from '../db/user.repository.js';
+import { InvalidRefreshTokenError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { toUser, type User } from '../users/user.js';
+import { isUuid } from '../users/user-input.js';
+import type { AccessTokenClaims } from './access-tokens.js';
+import {
+  deriveSuccessorRefreshToken,
+  generateRefreshToken,
+  hashRefreshToken,
+  isWellFormedRefreshToken,
+} from './refresh-tokens.js';
+import { toSession, type ClientInfo, type Session } from './session.js';
+import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
+
+export interface SessionService {
+  /** Starts a session for a user who just proved who they are, and returns its first token pair. */
+  open(user: User, client: ClientInfo): Promise<AuthPayload>;
+  /** Rotates a refresh token: the one presented is spent and a new pair returned. */
+  refresh(refreshToken: string): Promise<AuthPayload>;
+  /** Ends the session of an access token and blacklists the token itself. */
+  logout(token: AccessTokenClaims): Promise<void>;
+  /** Ends every session of a user; returns how many were live. */
+  logoutAll(userId: string): Promise<number>;
+  /** Ends one of the user's own sessions; false when they have no such live session. */
+  revoke(userId: string, sessionId: string): Promise<boolean>;
+  list(userId: string, currentSessionId: string | undefined): Promise<Session[]>;
+}
+
+type RefreshOutcome = { ok: AuthPayload } | { refused: 'invalid' } | { refused: 'reuse'; sessionId: string };
+
+export function createSessionService(deps: {
+  db: Kysely<Database>;
+  settings: SessionSettings;
+  logger: Logger;
+}): SessionService {
+  const { db, settings, logger } = deps;
+
+  /** A spent token presented again: the same successor pair if this is a quick repeat of the same refresh. */
+  async function repeatWithinGrace(
+    trx: Kysely<Database>,
+    spent: RefreshTokenRow,
+    presented: string,
+    session: SessionRow,
+    now: Date,
+  ): Promise<AuthPayload | undefined> {
+    const graceEndsAt = spent.spent_at!.getTime() + settings.refreshReuseGraceSeconds * 1000;
+    if (spent.successor_hash === null || now.getTime() > graceEndsAt) return undefined;
+    const successor = await findRefreshToken(trx, spent.successor_hash);
+    // Once the successor has itself been used, a repeat of its predecessor is no client's retry.
+    if (!successor || successor.spent_at !== null) return undefined;
+    const successorToken = deriveSuccessorRefreshToken(settings.tokens.key, presented);
+    if (hashRefreshToken(successorToken) !== spent.successor_hash) return undefined;
+    const user = await findUserById(trx, session.user_id);
+    if (!user) return undefined;
+    return tokenPairPayload(settings.tokens, {
+      user: toUser(user),
+      refreshToken: successorToken,
+      refreshExpiresAt: successor.expires_at,
+      access: successor.access_token_claims,
+    });
+  }
+
+  return {
+    async open(user, client) {
+      const now = new Date();
+      const absoluteExpiresAt = new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000);
+      return db.transaction().execute(async (trx) => {
+        const session = await insertSession(trx, {
+          id: randomUUID(),
+          user_id: user.id,
+          expires_at: earlier(new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000), absoluteExpiresAt),
+          absolute_expires_at: absoluteExpiresAt,
+          access_expires_at: now,
+          user_agent: client.userAgent,
+          ip: client.ip,
+        });
+        return issueTokenPair(trx, settings, { user, session, refreshToken: generateRefreshToken(), now });
+      });
+    },
+
+    async refresh(presented) {
+      if (!isWellFormedRefreshToken(presented)) throw new InvalidRefreshTokenError();
+      const hash = hashRefreshToken(presented);
+      const outcome = await db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
+        const unlocked = await findRefreshToken(trx, hash);
+        if (!unlocked) return { refused: 'invalid' };
+        // Session first, then token: the same lock order as every other writer of a session.
+        const session = await findSessionForUpdate(trx, unlocked.session_id);
+        const token = await findRefreshTokenForUpdate(trx, hash);
+        if (!session || !token || session.revoked_at !== null) return { refused: 'invalid' };
+        const now = new Date();
+
+        if (token.spent_at !== null) {
+          const repeat = await repeatWithinGrace(trx, token, presented, session, now);
+          if (repeat) return { ok: repeat };
+          await revokeSessions(trx, { userId: session.user_id, sessionId: session.id }, 'REFRESH_TOKEN_REUSE');
+          return { refused: 'reuse', sessionId: session.id };
+        }
+        if (token.expires_at <= now || session.absolute_expires_at <= now) return { refused: 'invalid' };
+
+        const user = await findUserById(trx, session.user_id);
+        if (!user) return { refused: 'invalid' };
+        const successor = deriveSuccessorRefreshToken(settings.tokens.key, presented);
+        await markRefreshTokenSpent(trx, hash, { at: now, successorHash: hashRefreshToken(successor) });
+        // The user's current role and token version go into the new access token: this is how a client whose
+        // token went TOKEN_STALE gets one that carries its new role.
+        return {
+          ok: await issueTokenPair(trx, settings, { user: toUser(user), session, refreshToken: successor, now }),
+        };
+      });
+      if ('ok' in outcome) return outcome.ok;
+      if (outcome.refused === 'reuse') {
+        logger.warn({ sessionId: outcome.sessionId }, 'A spent refresh token was presented again: session revoked');
+      }
+      throw new InvalidRefreshTokenError();
+    },
+
+    async logout(token) {
+      await db.transaction().execute(async (trx) => {
+        await insertRevokedToken(trx, {
+          jti: token.jti,
+          userId: token.userId,
+          expiresAt: new Date(token.expiresAt * 1000),
+        });
+        await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
+      });
+    },
+
+    async logoutAll(userId) {
+      return db.transaction().execute(async (trx) => {
+        const ended = await revokeSessions(trx, { userId }, 'LOGOUT_ALL');
+        await raiseTokenVersion(trx, userId);
+        return ended;
+      });
+    },
+
+    async revoke(userId, sessionId) {
+      if (!isUuid(sessionId)) return false;
+      return (await revokeSessions(db, { userId, sessionId }, 'REVOKED_BY_USER')) > 0;
+    },
+
+    async list(userId, currentSessionId) {
+      const rows = await findLiveSessionsOfUser(db, userId);
+      return rows.map((row) => toSession(row, currentSessionId));
+    },
+  };
+}

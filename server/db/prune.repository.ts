@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+
+import type { Database } from './database.js';
+
+export interface PruneCounts {
+  revokedTokens: number;
+  refreshTokens: number;
+  sessions: number;
+}
+
+/**
+ * Deletes what can no longer matter: blacklist entries of tokens that have expired anyway, refresh tokens past
+ * their expiry, and sessions that have ended (revoked or expired) and whose every access token has expired.
+ * `before` is "now" less a margin for clock skew, so nothing that still guards a live token is removed.
+ */
+export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<PruneCounts> {
+  const revokedTokens = await db.deleteFrom('revoked_tokens').where('expires_at', '<', before).executeTakeFirst();
+  const refreshTokens = await db.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
+  const sessions = await db
+    .deleteFrom('sessions')
+    .where('access_expires_at', '<', before)
+    .where((eb) =>
+      eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<', before), eb('absolute_expires_at', '<', before)]),
+    )
+    .executeTakeFirst();
+  return {
+    revokedTokens: Number(revokedTokens.numDeletedRows),
+    refreshTokens: Number(refreshTokens.numDeletedRows),
+    sessions: Number(sessions.numDeletedRows),
+  };
+}

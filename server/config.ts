@@ -69,6 +69,9 @@ const environment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable the configuration reads (the README's table lists each one). */
+export const CONFIG_VARIABLES = Object.keys(environment.shape);
+
 /**
  * Reads the configuration from an environment (normally `process.env`).
  * Throws a `ConfigError` naming every bad variable; never echoes a secret's value.

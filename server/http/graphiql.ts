@@ -9,7 +9,7 @@ const DEFAULT_QUERY = `# Welcome to Tessera.
 mutation Register {
   register(username: "alice", email: "alice@example.com", password: "a long passphrase") {
     __typename
-    ... on AuthPayload { accessToken accessTokenExpiresAt user { id username role } }
+    ... on AuthPayload { accessToken refreshToken user { id username role } }
     ... on Error { code message }
   }
 }
@@ -17,7 +17,7 @@ mutation Register {
 mutation Login {
   login(username: "alice", password: "a long passphrase") {
     __typename
-    ... on AuthPayload { accessToken accessTokenExpiresAt user { id username role } }
+    ... on AuthPayload { accessToken refreshToken user { id username role } }
     ... on Error { code message }
   }
 }

@@ -16,6 +16,8 @@ export const REGISTER = /* GraphQL */ `
       ... on AuthPayload {
         accessToken
         accessTokenExpiresAt
+        refreshToken
+        refreshTokenExpiresAt
         user {
           id
           username
@@ -43,6 +45,8 @@ export const LOGIN = /* GraphQL */ `
       ... on AuthPayload {
         accessToken
         accessTokenExpiresAt
+        refreshToken
+        refreshTokenExpiresAt
         user {
           id
           username
@@ -70,11 +74,38 @@ export const ME = /* GraphQL */ `
   }
 `;
 
-export interface Account {
+export const REFRESH = /* GraphQL */ `
+  mutation Refresh($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      __typename
+      ... on AuthPayload {
+        accessToken
+        accessTokenExpiresAt
+        refreshToken
+        refreshTokenExpiresAt
+        user {
+          id
+          username
+          role
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface Account extends TokenPair {
   id: string;
   username: string;
   password: string;
-  accessToken: string;
 }
 
 /** Registers a new user over GraphQL and returns it with its first access token. */
@@ -87,12 +118,43 @@ export async function registerUser(
   const { body } = await app.graphql(REGISTER, { variables: { username, email: input.email, password } });
   const result = body.data?.register;
   if (result?.__typename !== 'AuthPayload') throw new Error(`register failed: ${JSON.stringify(body)}`);
-  return { id: result.user.id, username, password, accessToken: result.accessToken };
+  return {
+    id: result.user.id,
+    username,
+    password,
+    accessToken: result.accessToken,
+    refreshToken: result.refreshToken,
+  };
 }
 
+/** Logs in (a new session) and returns the access token. */
 export async function login(app: TestApp, username: string, password: string): Promise<string> {
-  const { body } = await app.graphql(LOGIN, { variables: { username, password } });
+  return (await loginPair(app, username, password)).accessToken;
+}
+
+/** Logs in (a new session) and returns the pair. */
+export async function loginPair(
+  app: TestApp,
+  username: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<TokenPair> {
+  const { body } = await app.graphql(LOGIN, { variables: { username, password }, headers });
   const result = body.data?.login;
   if (result?.__typename !== 'AuthPayload') throw new Error(`login failed: ${JSON.stringify(body)}`);
-  return result.accessToken;
+  return { accessToken: result.accessToken, refreshToken: result.refreshToken };
+}
+
+/** The `refreshToken` mutation's result: an AuthPayload or an error member. */
+export async function refresh(app: TestApp, refreshToken: string): Promise<any> {
+  const { body } = await app.graphql(REFRESH, { variables: { refreshToken } });
+  if (!body.data) throw new Error(`refreshToken failed: ${JSON.stringify(body)}`);
+  return body.data.refreshToken;
+}
+
+/** The `reason` a request with this access token is refused for, or 'OK' when it is accepted. */
+export async function tokenStatus(app: TestApp, accessToken: string): Promise<string> {
+  const { status, body } = await app.graphql(ME, { token: accessToken });
+  if (status === 200 && body.data?.me) return 'OK';
+  return String(body.errors?.[0]?.extensions?.reason ?? JSON.stringify(body));
 }

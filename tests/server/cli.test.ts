@@ -108,4 +108,10 @@ describe.runIf(testDriver === 'postgres')('tessera (on Postgres)', () => {
   it('migrate reports an up-to-date database', async () => {
     expect(await runTessera(['migrate'], env())).toMatchObject({ code: 0, stdout: 'The database is up to date.\n' });
   });
+
+  it('prune says what it deleted', async () => {
+    const result = await runTessera(['prune'], env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Deleted \d+ blacklist entries, \d+ refresh tokens, \d+ sessions\.\n$/);
+  });
 });

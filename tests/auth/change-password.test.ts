@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LOGIN, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
+
+const CHANGE_PASSWORD = /* GraphQL */ `
+  mutation ($current: String!, $next: String!) {
+    changePassword(currentPassword: $current, newPassword: $next) {
+      __typename
+      ... on AuthPayload {
+        accessToken
+        refreshToken
+        user {
+          id
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on ValidationError {
+        field
+      }
+    }
+  }
+`;
+const NEW_PASSWORD = 'a brand new passphrase';
+
+const changePassword = (token: string, current: string, next: string) =>
+  app.graphql(CHANGE_PASSWORD, { token, variables: { current, next } }).then(({ body }) => body.data?.changePassword);
+
+describe('Mutation.changePassword', () => {
+  it('returns a fresh pair for this session and ends every other one', async () => {
+    const account = await registerUser(app);
+    const other = await loginPair(app, account.username, account.password);
+
+    const result = await changePassword(account.accessToken, account.password, NEW_PASSWORD);
+    expect(result).toMatchObject({ __typename: 'AuthPayload', user: { id: account.id } });
+    expect(await tokenStatus(app, result.accessToken)).toBe('OK');
+    expect(await refresh(app, result.refreshToken)).toMatchObject({ __typename: 'AuthPayload' });
+
+    // The other session is over, access and refresh token alike.
+    expect(await tokenStatus(app, other.accessToken)).toBe('TOKEN_REVOKED');
+    expect(await refresh(app, other.refreshToken)).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+    // Tokens of this session minted before the change stop working too.
+    expect(await tokenStatus(app, account.accessToken)).toBe('TOKEN_STALE');
+
+    const login = (password: string) =>
+      app.graphql(LOGIN, { variables: { username: account.username, password } }).then(({ body }) => body.data?.login);
+    expect(await login(NEW_PASSWORD)).toMatchObject({ __typename: 'AuthPayload' });
+    expect(await login(account.password)).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+
+  it('refuses a wrong current password and changes nothing', async () => {
+    const account = await registerUser(app);
+    expect(await changePassword(account.accessToken, 'not my password', NEW_PASSWORD)).toMatchObject({
+      __typename: 'InvalidCredentialsError',
+      code: 'INVALID_CREDENTIALS',
+    });
+    expect(await tokenStatus(app, account.accessToken)).toBe('OK');
+    expect(await loginPair(app, account.username, account.password)).toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  it.each([
+    ['too short', 'short'],
+    ['very common', 'qwerty123'],
+    ['1 MB long', 'x'.repeat(1_000_000)],
+  ])('refuses a new password that is %s with a ValidationError on newPassword', async (_name, next) => {
+    const account = await registerUser(app);
+    expect(await changePassword(account.accessToken, account.password, next)).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'newPassword',
+    });
+    expect(await tokenStatus(app, account.accessToken)).toBe('OK');
+  });
+
+  it('needs a login', async () => {
+    const { body } = await app.graphql(CHANGE_PASSWORD, { variables: { current: 'a', next: NEW_PASSWORD } });
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+});

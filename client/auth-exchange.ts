@@ -1,0 +1,68 @@
+import { mapExchange, type CombinedError, type Exchange, type Operation } from '@urql/core';
+import { authExchange, type AuthUtilities } from '@urql/exchange-auth';
+
+import type { AuthSession } from './auth-session.js';
+import { toStoredSession } from './stored-session.js';
+import type { ServerClock } from './server-clock.js';
+import { RefreshTokenDocument } from './documents.js';
+
+/** Operation context flag: send without `Authorization` (the refresh mutation, which must not carry a stale token). */
+export const SKIP_AUTH = 'tesseraSkipAuth';
+/** Operation context key: the access token the operation was sent with. */
+const SENT_WITH = 'tesseraAccessToken';
+
+/** The `reason` of a 401 from the server (TOKEN_EXPIRED, TOKEN_STALE, TOKEN_REVOKED, TOKEN_INVALID), if any. */
+export function refusedTokenReason(error: CombinedError | undefined): string | undefined {
+  const refused = error?.graphQLErrors.find((e) => e.extensions?.code === 'UNAUTHENTICATED' && e.extensions.reason);
+  return refused?.extensions.reason as string | undefined;
+}
+
+/**
+ * Adds `Authorization: Bearer`, refreshes before the access token expires (by the server's clock) and after a 401
+ * `TOKEN_EXPIRED` or `TOKEN_STALE`, retrying the operation once. urql's auth exchange queues every operation while
+ * the one refresh runs, so twenty queries at expiry cause one refresh. A token the server revoked (or any refusal
+ * that a refresh did not cure) ends the local session without a retry.
+ */
+export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): Exchange[] {
+  const logoutOnRefusedToken = mapExchange({
+    onResult(result) {
+      const sentWith = result.operation.context[SENT_WITH];
+      if (refusedTokenReason(result.error) && sentWith !== undefined && sentWith === session.current?.accessToken) {
+        void session.clear();
+      }
+    },
+  });
+
+  const auth = authExchange(async (utils) => {
+    await session.ready;
+    return {
+      addAuthToOperation(operation: Operation) {
+        const current = session.current;
+        if (!current || operation.context[SKIP_AUTH]) return operation;
+        const tagged = { ...operation, context: { ...operation.context, [SENT_WITH]: current.accessToken } };
+        return utils.appendHeaders(tagged, { Authorization: `Bearer ${current.accessToken}` });
+      },
+      willAuthError(operation: Operation) {
+        return !operation.context[SKIP_AUTH] && session.isExpiring();
+      },
+      didAuthError(error: CombinedError) {
+        const reason = refusedTokenReason(error);
+        return reason === 'TOKEN_EXPIRED' || reason === 'TOKEN_STALE';
+      },
+      async refreshAuth() {
+        await session.refresh((refreshToken) => refreshWith(utils, clock, refreshToken), session.current?.accessToken);
+      },
+    };
+  });
+
+  return [logoutOnRefusedToken, auth];
+}
+
+async function refreshWith(utils: AuthUtilities, clock: ServerClock, refreshToken: string) {
+  const result = await utils.mutate(RefreshTokenDocument, { refreshToken }, { [SKIP_AUTH]: true });
+  const payload = result.data?.refreshToken;
+  if (payload?.__typename === 'AuthPayload') return toStoredSession(payload, clock);
+  if (payload?.__typename === 'InvalidRefreshTokenError') return null;
+  // No answer (network) or an unexpected error: keep the session, let the operation fail, try again next time.
+  throw result.error ?? new Error('The refresh returned no result.');
+}

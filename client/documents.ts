@@ -1,0 +1,123 @@
+import { graphql } from './gql/gql.js';
+
+// Every operation the client sends. GraphQL Code Generator reads this file and types each document in client/gql/.
+
+export const UserFieldsFragment = graphql(`
+  fragment UserFields on User {
+    id
+    username
+    email
+    role
+    createdAt
+    lastLoginAt
+  }
+`);
+
+export const AuthPayloadFieldsFragment = graphql(`
+  fragment AuthPayloadFields on AuthPayload {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    refreshTokenExpiresAt
+    user {
+      ...UserFields
+    }
+  }
+`);
+
+export const RegisterDocument = graphql(`
+  mutation Register($username: String!, $email: String, $password: String!) {
+    register(username: $username, email: $email, password: $password) {
+      __typename
+      ...AuthPayloadFields
+      ... on Error {
+        code
+        message
+      }
+      ... on ValidationError {
+        field
+      }
+    }
+  }
+`);
+
+export const LoginDocument = graphql(`
+  mutation Login($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      __typename
+      ...AuthPayloadFields
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const RefreshTokenDocument = graphql(`
+  mutation RefreshToken($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      __typename
+      ...AuthPayloadFields
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const ChangePasswordDocument = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      __typename
+      ...AuthPayloadFields
+      ... on Error {
+        code
+        message
+      }
+      ... on ValidationError {
+        field
+      }
+    }
+  }
+`);
+
+export const LogoutDocument = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+export const LogoutAllDocument = graphql(`
+  mutation LogoutAll {
+    logoutAll
+  }
+`);
+
+export const MeDocument = graphql(`
+  query Me {
+    me {
+      ...UserFields
+    }
+  }
+`);
+
+export const SessionsDocument = graphql(`
+  query Sessions {
+    sessions {
+      id
+      createdAt
+      lastUsedAt
+      expiresAt
+      userAgent
+      current
+    }
+  }
+`);
+
+export const RevokeSessionDocument = graphql(`
+  mutation RevokeSession($id: ID!) {
+    revokeSession(id: $id)
+  }
+`);

@@ -1,0 +1,146 @@
+import type { Client, OperationResult } from '@urql/core';
+
+import type { AuthChange, AuthSession } from './auth-session.js';
+import { SKIP_AUTH } from './auth-exchange.js';
+import {
+  ChangePasswordDocument,
+  LoginDocument,
+  LogoutAllDocument,
+  LogoutDocument,
+  MeDocument,
+  RegisterDocument,
+  RevokeSessionDocument,
+  SessionsDocument,
+} from './documents.js';
+import { TesseraError } from './errors.js';
+import type { AuthPayloadFieldsFragment, SessionsQuery, UserFieldsFragment } from './gql/graphql.js';
+import type { ServerClock } from './server-clock.js';
+import { toStoredSession } from './stored-session.js';
+
+export type TesseraUser = UserFieldsFragment;
+export type TesseraSession = SessionsQuery['sessions'][number];
+
+/** The logged-in user of this client, after the classic front-end `User` helper. */
+export interface UserApi {
+  /**
+   * Creates an account and logs it in.
+   * @returns The new user.
+   * @throws `TesseraError` with code `VALIDATION` (see `field`) or `USERNAME_TAKEN`.
+   * @example `const user = await User.register('alice', 'alice@example.com', 'a long passphrase');`
+   */
+  register(username: string, email: string | null, password: string): Promise<TesseraUser>;
+  /**
+   * Logs in and keeps the token pair.
+   * @throws `TesseraError` with code `INVALID_CREDENTIALS`.
+   * @example `await User.login('alice', 'a long passphrase');`
+   */
+  login(username: string, password: string): Promise<TesseraUser>;
+  /**
+   * Tells the server (ending this session) and always clears local state, even when the server cannot be reached.
+   * @example `await User.logout();`
+   */
+  logout(): Promise<void>;
+  /**
+   * Whether a token is held (the classic `!!jwt`).
+   * @example `if (!User.token()) showLogin();`
+   */
+  token(): boolean;
+  /**
+   * The user as the server knows them now; null when logged out.
+   * @example `const me = await User.me();`
+   */
+  me(): Promise<TesseraUser | null>;
+  /**
+   * This user's live sessions (`current` marks this one).
+   * @example `const sessions = await User.sessions();`
+   */
+  sessions(): Promise<TesseraSession[]>;
+  /**
+   * Ends one of this user's sessions.
+   * @returns False when there was no such live session.
+   * @example `await User.revokeSession(session.id);`
+   */
+  revokeSession(id: string): Promise<boolean>;
+  /**
+   * Ends every session of this user, this one included, and clears local state.
+   * @returns How many sessions ended.
+   * @example `await User.logoutAll();`
+   */
+  logoutAll(): Promise<number>;
+  /**
+   * Changes the password; other sessions end and this one continues with a fresh pair.
+   * @throws `TesseraError` with code `INVALID_CREDENTIALS` (wrong current password) or `VALIDATION`.
+   * @example `await User.changePassword('old passphrase', 'new passphrase');`
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /**
+   * Calls `listener` on every login, refresh and logout, including those made in another tab.
+   * @returns A function that stops the calls.
+   * @example `const stop = User.onChange(({ type, user }) => render(user));`
+   */
+  onChange(listener: (change: AuthChange) => void): () => void;
+}
+
+export function createUserApi(client: Client, session: AuthSession, clock: ServerClock): UserApi {
+  const anonymous = { [SKIP_AUTH]: true, requestPolicy: 'network-only' } as const;
+  const fresh = { requestPolicy: 'network-only' } as const;
+
+  async function keep(payload: AuthPayloadFieldsFragment): Promise<TesseraUser> {
+    await session.set(toStoredSession(payload, clock), 'login');
+    return payload.user;
+  }
+
+  return {
+    async register(username, email, password) {
+      const result = dataOrThrow(await client.mutation(RegisterDocument, { username, email, password }, anonymous));
+      const outcome = result.register;
+      if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      throw new TesseraError(outcome);
+    },
+    async login(username, password) {
+      const outcome = dataOrThrow(await client.mutation(LoginDocument, { username, password }, anonymous)).login;
+      if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      throw new TesseraError(outcome);
+    },
+    async logout() {
+      try {
+        if (session.current) await client.mutation(LogoutDocument, {}, fresh).toPromise();
+      } finally {
+        await session.clear();
+      }
+    },
+    token: () => session.current !== null,
+    async me() {
+      await session.ready;
+      if (!session.current) return null;
+      return dataOrThrow(await client.query(MeDocument, {}, fresh).toPromise()).me;
+    },
+    async sessions() {
+      return dataOrThrow(await client.query(SessionsDocument, {}, fresh).toPromise()).sessions;
+    },
+    async revokeSession(id) {
+      return dataOrThrow(await client.mutation(RevokeSessionDocument, { id }, fresh)).revokeSession;
+    },
+    async logoutAll() {
+      try {
+        return dataOrThrow(await client.mutation(LogoutAllDocument, {}, fresh)).logoutAll;
+      } finally {
+        await session.clear();
+      }
+    },
+    async changePassword(currentPassword, newPassword) {
+      const result = await client.mutation(ChangePasswordDocument, { currentPassword, newPassword }, fresh);
+      const outcome = dataOrThrow(result).changePassword;
+      if (outcome.__typename !== 'AuthPayload') throw new TesseraError(outcome);
+      await session.set(toStoredSession(outcome, clock), 'refresh');
+    },
+    onChange: (listener) => session.onChange(listener),
+  };
+}
+
+/** The data of a result, or its `CombinedError` thrown (network and GraphQL errors kept apart). */
+function dataOrThrow<T>(result: OperationResult<T>): T {
+  if (result.error) throw result.error;
+  if (result.data === undefined) throw new Error('The server returned no data.');
+  return result.data;
+}

@@ -12,6 +12,7 @@ import type { SessionSettings } from './auth/token-pair.js';
 import type { Config } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import type { Database } from './db/database.js';
+import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { yogaLogger } from './http/yoga-logger.js';
@@ -57,7 +58,7 @@ export function createApp({ config, db, jwtKey, logger }: AppDependencies) {
     maskedErrors: true,
     healthCheckEndpoint: '/health/live',
     logging: yogaLogger(logger),
-    plugins: [useDatabaseHealthCheck(db)],
+    plugins: [useDatabaseHealthCheck(db), ...(config.demoPage ? [useDemoPage()] : [])],
   });
 }
 

@@ -22,6 +22,8 @@ export interface Config {
   /** How often expired blacklist entries, refresh tokens and sessions are deleted; 0 turns the timer off. */
   readonly pruneIntervalSeconds: number;
   readonly graphiql: boolean;
+  /** Serve the demo page at /demo. */
+  readonly demoPage: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -66,6 +68,7 @@ const environment = z.object({
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
+  DEMO_PAGE: z.preprocess(emptyAsUndefined, booleanString.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -104,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
+    demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
   });
 }

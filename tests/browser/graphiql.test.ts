@@ -1,43 +1,22 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../server/config.js';
-import { connectDatabase } from '../../server/db/connect.js';
-import { createLogger } from '../../server/logger.js';
-import { startServer, type RunningServer } from '../../server/server.js';
 import { PASSWORD } from '../helpers/accounts.js';
-import { createPGliteDataDirectory, testDriver } from '../helpers/test-database.js';
+import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { testDriver } from '../helpers/test-database.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Chromium and sets REQUIRE_BROWSER=1, so there a missing browser fails instead of skipping.
-const browserAvailable = existsSync(CHROMIUM);
-if (!browserAvailable && process.env.REQUIRE_BROWSER)
-  throw new Error(`REQUIRE_BROWSER is set but ${CHROMIUM} is missing`);
-
-describe.runIf(browserAvailable && testDriver === 'pglite')('GraphiQL in headless Chromium', () => {
-  let dataDir: string;
-  let server: RunningServer;
+describe.runIf(browserAvailable() && testDriver === 'pglite')('GraphiQL in headless Chromium', () => {
+  let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tessera-graphiql-'));
-    await createPGliteDataDirectory(dataDir);
-    const config = loadConfig({ PORT: '0', TESSERA_DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(32) });
-    server = await startServer(config, createLogger('silent'), await connectDatabase({ kind: 'pglite', dataDir }));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    server = await startTestServer({ GRAPHIQL: 'true' });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('renders with no internet access and runs login', async () => {

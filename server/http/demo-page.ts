@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Plugin } from 'graphql-yoga';
+
+const DEMO_DIR = fileURLToPath(new URL('../../dist/demo/', import.meta.url));
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
+
+/**
+ * Serves the demo page (client/demo, built by `npm run build:demo` into dist/demo) at `/demo/`, so that a person
+ * can try register, login, sessions and logout in a browser against this server.
+ */
+export function useDemoPage(): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/demo' && !url.pathname.startsWith('/demo/')) return;
+      if (url.pathname === '/demo') {
+        endResponse(new fetchAPI.Response(null, { status: 308, headers: { location: '/demo/' } }));
+        return;
+      }
+      const relative = decodeURIComponent(url.pathname.slice('/demo/'.length)) || 'index.html';
+      const file = resolve(DEMO_DIR, relative);
+      // Nothing outside the demo folder, whatever `..` or encoded separators the path holds.
+      if (!file.startsWith(DEMO_DIR.endsWith(sep) ? DEMO_DIR : DEMO_DIR + sep)) {
+        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+        return;
+      }
+      try {
+        const body = await readFile(file);
+        const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': type } }));
+      } catch {
+        const message =
+          relative === 'index.html' ? 'The demo page is not built: run `npm run build:demo`.' : 'Not found';
+        endResponse(new fetchAPI.Response(message, { status: 404, headers: { 'content-type': 'text/plain' } }));
+      }
+    },
+  };
+}

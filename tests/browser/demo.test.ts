@@ -1,0 +1,81 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
+import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { runCommand } from '../helpers/run-command.js';
+import { testDriver } from '../helpers/test-database.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+describe.runIf(browserAvailable() && testDriver === 'pglite')('the /demo page in headless Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Build the page from the current sources, as `npm install` (prepare) does.
+    expect(await runCommand('npm', ['run', '--silent', 'build:demo'], {}, 120_000)).toMatchObject({ code: 0 });
+    server = await startTestServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const status = (page: Page) => page.locator('#status');
+
+  async function register(page: Page, username: string) {
+    await page.getByLabel('Username', { exact: true }).first().fill(username);
+    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Register' }).click();
+  }
+
+  it('register shows the username; a reload stays logged in; logout logs out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo/`);
+    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+
+    const username = uniqueUsername('demo');
+    await register(page, username);
+    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+
+    await page.reload();
+    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await page.getByRole('button', { name: 'Show my profile' }).click();
+    await expect.poll(() => page.locator('#profile').textContent()).toContain(`"username": "${username}"`);
+
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await page.reload();
+    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await context.close();
+  });
+
+  it('a logout in one tab logs the other tab out', async () => {
+    const context = await browser.newContext();
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await first.goto(`${server.url}/demo/`);
+    const username = uniqueUsername('tabs');
+    await register(first, username);
+    await expect.poll(() => status(first).textContent()).toBe(`Logged in as ${username}.`);
+
+    await second.goto(`${server.url}/demo/`);
+    await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${username}.`);
+
+    await first.getByRole('button', { name: 'Log out', exact: true }).click();
+    await expect.poll(() => status(first).textContent()).toBe('Not logged in.');
+    await expect.poll(() => status(second).textContent()).toBe('Not logged in.');
+    await context.close();
+  });
+
+  it('shows a refused login as an alert', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/demo/`);
+    await page.locator('#login-username').fill('nobody_here');
+    await page.locator('#login-password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Invalid username or password.');
+    await page.close();
+  });
+});

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 
 import type { TokenSettings } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth.service.js';
-import { createDatabaseRevocationCheck } from './auth/revocation.js';
+import type { Revocations } from './auth/revocation.js';
 import { createSessionService } from './auth/session.service.js';
 import type { SessionSettings } from './auth/token-pair.js';
 import type { Config } from './config.js';
@@ -25,10 +25,12 @@ export interface AppDependencies {
   db: Kysely<Database>;
   jwtKey: KeyObject;
   logger: Logger;
+  /** How tokens are checked for revocation, and where this process's revocations are applied. */
+  revocations: Revocations;
 }
 
 /** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
-export function createApp({ config, db, jwtKey, logger }: AppDependencies) {
+export function createApp({ config, db, jwtKey, logger, revocations }: AppDependencies) {
   const tokens: TokenSettings = {
     key: jwtKey,
     issuer: config.jwtIssuer,
@@ -41,24 +43,23 @@ export function createApp({ config, db, jwtKey, logger }: AppDependencies) {
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   };
-  const sessions = createSessionService({ db, settings, logger });
+  const sessions = createSessionService({ db, settings, revocations, logger });
   const services = {
-    auth: createAuthService({ db, settings, sessions }),
+    auth: createAuthService({ db, settings, sessions, revocations }),
     sessions,
-    users: createUserService({ db }),
+    users: createUserService({ db, revocations }),
   };
-  const revocation = createDatabaseRevocationCheck(db);
 
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContextFactory({ tokens, revocation, services }),
+    context: createContextFactory({ tokens, revocation: revocations, services }),
     graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL,
     landingPage: false,
     maskedErrors: true,
     healthCheckEndpoint: '/health/live',
     logging: yogaLogger(logger),
-    plugins: [useDatabaseHealthCheck(db), ...(config.demoPage ? [useDemoPage()] : [])],
+    plugins: [useDatabaseHealthCheck(db, revocations), ...(config.demoPage ? [useDemoPage()] : [])],
   });
 }
 

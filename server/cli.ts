@@ -6,6 +6,7 @@ import type { Role } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { pruneNow } from './maintenance/pruning.js';
 import { describeStartupError } from './startup-error.js';
+import { noRevocationSink } from './auth/revoking.js';
 import { createUserService } from './users/user.service.js';
 
 /** The operator command. It reads the same environment as the server. */
@@ -35,7 +36,9 @@ program
   .action((username: string, role: Role) =>
     withDatabase(async (connection) => {
       await migrateToLatest(connection.db);
-      const user = await createUserService({ db: connection.db }).setRole({ username }, role);
+      // This process keeps no revocation state of its own; running servers hear of the change through NOTIFY.
+      const users = createUserService({ db: connection.db, revocations: noRevocationSink });
+      const user = await users.setRole({ username }, role);
       if (!user) {
         console.error(`No user is named ${username}.`);
         process.exitCode = 1;

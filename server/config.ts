@@ -21,6 +21,8 @@ export interface Config {
   readonly refreshReuseGraceSeconds: number;
   /** How often expired blacklist entries, refresh tokens and sessions are deleted; 0 turns the timer off. */
   readonly pruneIntervalSeconds: number;
+  /** `memory`: in-memory state kept in step by LISTEN/NOTIFY (no query per request); `database`: a query per request. */
+  readonly revocationCheck: 'memory' | 'database';
   readonly graphiql: boolean;
   /** Serve the demo page at /demo. */
   readonly demoPage: boolean;
@@ -67,6 +69,7 @@ const environment = z.object({
   SESSION_MAX_AGE: duration('SESSION_MAX_AGE').default(90 * 24 * 3600),
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
+  REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
   DEMO_PAGE: z.preprocess(emptyAsUndefined, booleanString.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -106,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionMaxAgeSeconds: vars.SESSION_MAX_AGE,
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
+    revocationCheck: vars.REVOCATION_CHECK,
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
     demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { createApp } from './app.js';
+import type { Revocations } from './auth/revocation.js';
+import { startRevocations } from './auth/revocation-sync.js';
 import { loadJwtKey } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
 import type { DatabaseConnection } from './db/connect.js';
@@ -11,6 +13,7 @@ import { startPruning } from './maintenance/pruning.js';
 
 export interface RunningServer {
   readonly url: string;
+  readonly revocations: Revocations;
   /** Stops taking connections, lets requests in flight finish (up to a grace period), closes the database. */
   close(): Promise<void>;
 }
@@ -24,12 +27,14 @@ export async function startServer(
   connection: DatabaseConnection,
 ): Promise<RunningServer> {
   let server: Server | undefined;
+  let revocations: Revocations | undefined;
   let stopPruning = () => {};
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
     const jwtKey = await loadJwtKey(config, logger);
-    const yoga = createApp({ config, db: connection.db, jwtKey, logger });
+    revocations = await startRevocations(config.revocationCheck, connection, logger);
+    const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations });
     server = createServer(yoga);
     stopPruning = startPruning(connection.db, config.pruneIntervalSeconds, logger);
     await new Promise<void>((resolve, reject) => {
@@ -39,6 +44,7 @@ export async function startServer(
   } catch (error) {
     stopPruning();
     server?.close();
+    await revocations?.close();
     await connection.close();
     throw error;
   }
@@ -54,6 +60,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   return {
     url,
+    revocations,
     close: () =>
       (closing ??= (async () => {
         stopPruning();
@@ -63,6 +70,7 @@ export async function startServer(
         const force = setTimeout(() => open.closeAllConnections(), SHUTDOWN_GRACE_MS);
         await stopped;
         clearTimeout(force);
+        await revocations!.close();
         await connection.close();
       })()),
   };

@@ -19,6 +19,7 @@ import type { AccessTokenClaims } from './access-tokens.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
+import { inRevokingTransaction, sessionRevoked, userVersionRaised, type RevocationSink } from './revoking.js';
 import type { ClientInfo } from './session.js';
 import type { SessionService } from './session.service.js';
 import { issueTokenPair, type AuthPayload, type SessionSettings } from './token-pair.js';
@@ -43,8 +44,9 @@ export function createAuthService(deps: {
   db: Kysely<Database>;
   settings: SessionSettings;
   sessions: SessionService;
+  revocations: RevocationSink;
 }): AuthService {
-  const { db, settings, sessions } = deps;
+  const { db, settings, sessions, revocations } = deps;
 
   /** A password that cannot be an account's is refused without hashing it (a megabyte would cost real time). */
   const plausiblePassword = (password: string) => password.length <= PASSWORD_MAX_LENGTH * 2;
@@ -91,14 +93,16 @@ export function createAuthService(deps: {
       if (!row || !valid) throw new InvalidCredentialsError('The current password is wrong.');
       const passwordHash = await hashPassword(newPassword);
 
-      return db.transaction().execute(async (trx) => {
+      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
         const session = await findSessionForUpdate(trx, token.sessionId);
         if (!session || session.revoked_at !== null) {
           throw new InvalidCredentialsError('This session has ended. Log in again.');
         }
         const updated = await updateUserPassword(trx, row.id, passwordHash);
         if (!updated) throw new InvalidCredentialsError();
-        await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
+        revoked.push(userVersionRaised(updated));
+        const ended = await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
+        revoked.push(...ended.map(sessionRevoked));
         const now = new Date();
         // The caller's own refresh token is replaced too: whoever else may hold it is locked out with the rest.
         await spendRefreshTokensOfSession(trx, session.id, now);

@@ -4,6 +4,8 @@ import type { Database } from '../db/database.js';
 import { findTokenStanding } from '../db/revoked-token.repository.js';
 import type { AccessTokenClaims } from './access-tokens.js';
 import type { AuthFailureReason } from './auth-failure.js';
+import type { RevocationEvent } from './revocation-events.js';
+import type { RevocationState } from './revocation-state.js';
 
 /**
  * Answers whether a verified access token has been taken back: its `jti` blacklisted (logout), its session ended
@@ -12,7 +14,20 @@ import type { AuthFailureReason } from './auth-failure.js';
  * can be refreshed, a revoked one cannot.
  */
 export interface RevocationCheck {
-  check(claims: AccessTokenClaims): Promise<AuthFailureReason | null>;
+  check(claims: AccessTokenClaims): AuthFailureReason | null | Promise<AuthFailureReason | null>;
+}
+
+/** How this process checks revocations: `memory` (trusted in-memory state), or the database on every request. */
+export type RevocationStatus = 'memory' | 'database-fallback' | 'database';
+
+/** The revocation check of a process, plus what the services that revoke need. */
+export interface Revocations extends RevocationCheck {
+  /** Applies revocations this process has just committed, without waiting for their notification. */
+  apply(events: readonly RevocationEvent[]): void;
+  status(): RevocationStatus;
+  /** The in-memory state, when there is one. */
+  readonly state?: RevocationState;
+  close(): Promise<void>;
 }
 
 /** Asks the database on every request: one round trip that reads the user's version and the blacklist together. */
@@ -25,5 +40,16 @@ export function createDatabaseRevocationCheck(db: Kysely<Database>): RevocationC
       if (claims.tokenVersion < standing.token_version) return 'TOKEN_STALE';
       return null;
     },
+  };
+}
+
+/** REVOCATION_CHECK=database: the naive check-per-request path, kept as a fallback and as the benchmark's baseline. */
+export function databaseRevocations(db: Kysely<Database>): Revocations {
+  const check = createDatabaseRevocationCheck(db);
+  return {
+    check: (claims) => check.check(claims),
+    apply: () => {},
+    status: () => 'database',
+    close: async () => {},
   };
 }

@@ -23,6 +23,7 @@ import {
   hashRefreshToken,
   isWellFormedRefreshToken,
 } from './refresh-tokens.js';
+import { inRevokingTransaction, sessionRevoked, userVersionRaised, type RevocationSink } from './revoking.js';
 import { toSession, type ClientInfo, type Session } from './session.js';
 import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
 
@@ -45,9 +46,10 @@ type RefreshOutcome = { ok: AuthPayload } | { refused: 'invalid' } | { refused: 
 export function createSessionService(deps: {
   db: Kysely<Database>;
   settings: SessionSettings;
+  revocations: RevocationSink;
   logger: Logger;
 }): SessionService {
-  const { db, settings, logger } = deps;
+  const { db, settings, revocations, logger } = deps;
 
   /** A spent token presented again: the same successor pair if this is a quick repeat of the same refresh. */
   async function repeatWithinGrace(
@@ -95,7 +97,7 @@ export function createSessionService(deps: {
     async refresh(presented) {
       if (!isWellFormedRefreshToken(presented)) throw new InvalidRefreshTokenError();
       const hash = hashRefreshToken(presented);
-      const outcome = await db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
+      const outcome = await inRevokingTransaction(db, revocations, async (trx, revoked): Promise<RefreshOutcome> => {
         const unlocked = await findRefreshToken(trx, hash);
         if (!unlocked) return { refused: 'invalid' };
         // Session first, then token: the same lock order as every other writer of a session.
@@ -107,7 +109,12 @@ export function createSessionService(deps: {
         if (token.spent_at !== null) {
           const repeat = await repeatWithinGrace(trx, token, presented, session, now);
           if (repeat) return { ok: repeat };
-          await revokeSessions(trx, { userId: session.user_id, sessionId: session.id }, 'REFRESH_TOKEN_REUSE');
+          const ended = await revokeSessions(
+            trx,
+            { userId: session.user_id, sessionId: session.id },
+            'REFRESH_TOKEN_REUSE',
+          );
+          revoked.push(...ended.map(sessionRevoked));
           return { refused: 'reuse', sessionId: session.id };
         }
         if (token.expires_at <= now || session.absolute_expires_at <= now) return { refused: 'invalid' };
@@ -130,27 +137,32 @@ export function createSessionService(deps: {
     },
 
     async logout(token) {
-      await db.transaction().execute(async (trx) => {
-        await insertRevokedToken(trx, {
-          jti: token.jti,
-          userId: token.userId,
-          expiresAt: new Date(token.expiresAt * 1000),
-        });
-        await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
+      await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        const expiresAt = new Date(token.expiresAt * 1000);
+        await insertRevokedToken(trx, { jti: token.jti, userId: token.userId, expiresAt });
+        revoked.push({ type: 'token', jti: token.jti, until: expiresAt.getTime() });
+        const ended = await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
+        revoked.push(...ended.map(sessionRevoked));
       });
     },
 
     async logoutAll(userId) {
-      return db.transaction().execute(async (trx) => {
+      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
         const ended = await revokeSessions(trx, { userId }, 'LOGOUT_ALL');
-        await raiseTokenVersion(trx, userId);
-        return ended;
+        revoked.push(...ended.map(sessionRevoked));
+        const user = await raiseTokenVersion(trx, userId);
+        if (user) revoked.push(userVersionRaised(user));
+        return ended.length;
       });
     },
 
     async revoke(userId, sessionId) {
       if (!isUuid(sessionId)) return false;
-      return (await revokeSessions(db, { userId, sessionId }, 'REVOKED_BY_USER')) > 0;
+      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        const ended = await revokeSessions(trx, { userId, sessionId }, 'REVOKED_BY_USER');
+        revoked.push(...ended.map(sessionRevoked));
+        return ended.length > 0;
+      });
     },
 
     async list(userId, currentSessionId) {

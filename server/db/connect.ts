@@ -9,6 +9,8 @@ import pg from 'pg';
 
 import { lockDataDirectory } from './data-dir-lock.js';
 import type { Database } from './database.js';
+import type { ListenFn } from './notifications.js';
+import { listenWithPg, type PgListenerOptions } from './pg-listener.js';
 
 /** Where the data lives: a Postgres server, or embedded PGlite on disk (or in memory when no directory). */
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined };
@@ -16,6 +18,8 @@ export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite
 export interface DatabaseConnection {
   readonly db: Kysely<Database>;
   readonly target: DatabaseTarget;
+  /** Subscribes to a notification channel (Postgres LISTEN; the same on PGlite, in process). */
+  readonly listen: ListenFn;
   close(): Promise<void>;
 }
 
@@ -35,19 +39,34 @@ export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseC
 }
 
 async function connectPostgres(url: string, target: DatabaseTarget): Promise<DatabaseConnection> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const connection = postgresConnection(url, target);
   try {
-    await sql`select 1`.execute(db);
+    await sql`select 1`.execute(connection.db);
   } catch (error) {
-    await db.destroy().catch(() => {});
+    await connection.close().catch(() => {});
     throw new DatabaseUnavailableError(
       `Cannot reach Postgres at ${describePostgresUrl(url)}: ${(error as Error).message || String(error)}`,
     );
   }
-  return { db, target, close: () => db.destroy() };
+  return connection;
+}
+
+/** A connection pool over Postgres (not yet checked to answer), with LISTEN on a dedicated connection. */
+export function postgresConnection(
+  url: string,
+  target: DatabaseTarget = { kind: 'postgres', url },
+  listenerOptions: PgListenerOptions = {},
+): DatabaseConnection {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    target,
+    listen: (channel, handlers) => listenWithPg(url, channel, handlers, listenerOptions),
+    close: () => db.destroy(),
+  };
 }
 
 async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget): Promise<DatabaseConnection> {
@@ -56,21 +75,35 @@ async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget
     const pgliteDir = dataDir ? join(dataDir, 'pglite') : undefined;
     if (pgliteDir && !existsSync(join(pgliteDir, 'PG_VERSION'))) await initializeOnWorkerThread(pgliteDir);
     const pglite = await PGlite.create(pgliteDir);
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    return {
-      db,
-      target,
-      close: async () => {
-        await db.destroy();
-        await unlock();
-      },
-    };
+    return pgliteConnection(pglite, target, unlock);
   } catch (error) {
     await unlock();
     throw new DatabaseUnavailableError(
       `Cannot open the embedded database in ${dataDir ?? 'memory'}: ${(error as Error).message}`,
     );
   }
+}
+
+/** Kysely over an open PGlite. Notifications are delivered in process: the "connection" is never lost. */
+export function pgliteConnection(
+  pglite: PGlite,
+  target: DatabaseTarget = { kind: 'pglite', dataDir: undefined },
+  afterClose: () => Promise<void> = async () => {},
+): DatabaseConnection {
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    target,
+    async listen(channel, handlers) {
+      const unlisten = await pglite.listen(channel, handlers.onNotification);
+      handlers.onConnected();
+      return { close: () => unlisten() };
+    },
+    close: async () => {
+      await db.destroy();
+      await afterClose();
+    },
+  };
 }
 
 function initializeOnWorkerThread(pgliteDir: string): Promise<void> {

@@ -40,14 +40,14 @@ export async function recordSessionUse(
 }
 
 /**
- * Ends the sessions that match and are still live; returns how many ended. `except` spares one session (the
+ * Ends the sessions that match and are still live; returns those that ended. `except` spares one session (the
  * caller's own, on a password change).
  */
 export async function revokeSessions(
   db: Kysely<Database>,
   match: { userId: string; sessionId?: string; except?: string },
   reason: SessionRevokedReason,
-): Promise<number> {
+): Promise<Pick<SessionRow, 'id' | 'access_expires_at'>[]> {
   let query = db
     .updateTable('sessions')
     .set({ revoked_at: sql<Date>`now()`, revoked_reason: reason })
@@ -55,6 +55,5 @@ export async function revokeSessions(
     .where('revoked_at', 'is', null);
   if (match.sessionId !== undefined) query = query.where('id', '=', match.sessionId);
   if (match.except !== undefined) query = query.where('id', '!=', match.except);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return query.returning(['id', 'access_expires_at']).execute();
 }

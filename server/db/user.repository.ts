@@ -59,11 +59,15 @@ export function updateUserPassword(
     .executeTakeFirst();
 }
 
-/** Raises the token version: every access token minted before is TOKEN_STALE. */
-export async function raiseTokenVersion(db: Kysely<Database>, id: string): Promise<void> {
-  await db
+/** Raises the token version: every access token minted before is TOKEN_STALE. Returns the new version. */
+export function raiseTokenVersion(
+  db: Kysely<Database>,
+  id: string,
+): Promise<{ id: string; token_version: number } | undefined> {
+  return db
     .updateTable('users')
     .set((eb) => ({ token_version: eb('token_version', '+', 1) }))
     .where('id', '=', id)
-    .execute();
+    .returning(['id', 'token_version'])
+    .executeTakeFirst();
 }

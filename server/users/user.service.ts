@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
 import { findUserById, findUserByUsername, updateUserRole } from '../db/user.repository.js';
+import { inRevokingTransaction, userVersionRaised, type RevocationSink } from '../auth/revoking.js';
 import { isUuid } from './user-input.js';
 import { toUser, type User } from './user.js';
 
@@ -14,8 +15,8 @@ export interface UserService {
   setRole(user: { id: string } | { username: string }, role: Role): Promise<User | null>;
 }
 
-export function createUserService(deps: { db: Kysely<Database> }): UserService {
-  const { db } = deps;
+export function createUserService(deps: { db: Kysely<Database>; revocations: RevocationSink }): UserService {
+  const { db, revocations } = deps;
   return {
     async findById(id) {
       const row = isUuid(id) ? await findUserById(db, id) : undefined;
@@ -24,7 +25,11 @@ export function createUserService(deps: { db: Kysely<Database> }): UserService {
     async setRole(user, role) {
       const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
       if (id === undefined || !isUuid(id)) return null;
-      const row = await updateUserRole(db, id, role);
+      const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        const updated = await updateUserRole(trx, id, role);
+        if (updated) revoked.push(userVersionRaised(updated));
+        return updated;
+      });
       return row ? toUser(row) : null;
     },
   };

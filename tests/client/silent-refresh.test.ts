@@ -63,7 +63,10 @@ describe('silent refresh', () => {
     try {
       const { User, requests, refreshes } = recordingClient(memoryTokenStorage(), long.graphqlUrl);
       const user = await User.register(uniqueUsername(), null, PASSWORD);
-      await createUserService({ db: long.database.db }).setRole({ id: user.id }, 'ADMIN');
+      await createUserService({ db: long.database.db, revocations: long.revocations }).setRole(
+        { id: user.id },
+        'ADMIN',
+      );
       expect(await User.me()).toMatchObject({ id: user.id, role: 'ADMIN' });
       expect(User.token()).toBe(true);
       // The old token was refused as stale, refreshed once, and the query retried.

@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 
 import { createApp, type App } from '../../server/app.js';
 import { loadJwtKey } from '../../server/auth/jwt-secret.js';
+import type { Revocations } from '../../server/auth/revocation.js';
+import { startRevocations } from '../../server/auth/revocation-sync.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
@@ -26,6 +28,7 @@ export interface TestApp {
   readonly yoga: App;
   readonly config: Config;
   readonly database: TestDatabase;
+  readonly revocations: Revocations;
   /** Every line the server logged, for tests that check what never reaches the logs. */
   readonly logs: string[];
   graphql<TData = Record<string, any>>(query: string, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
@@ -46,13 +49,15 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const logger = createLogger(config.logLevel, sink);
   const jwtKey = await loadJwtKey(config, logger);
-  const yoga = createApp({ config, db: database.db, jwtKey, logger });
+  const revocations = await startRevocations(config.revocationCheck, database, logger);
+  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations });
   const db = database;
 
   return {
     yoga,
     config,
     database: db,
+    revocations,
     logs,
     async graphql(query, options = {}) {
       const response = await yoga.fetch('http://localhost/graphql', {
@@ -66,6 +71,9 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
       });
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
-    close: () => db.close(),
+    async close() {
+      await revocations.close();
+      await db.close();
+    },
   };
 }

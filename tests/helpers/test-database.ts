@@ -3,53 +3,46 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-import type { DatabaseConnection } from '../../server/db/connect.js';
-import type { Database } from '../../server/db/database.js';
+import { pgliteConnection, postgresConnection, type DatabaseConnection } from '../../server/db/connect.js';
+import type { PgListenerOptions } from '../../server/db/pg-listener.js';
 
 export type TestDriver = 'pglite' | 'postgres';
 
 export const testDriver: TestDriver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite';
 
-export interface TestDatabase {
-  readonly db: Kysely<Database>;
+/** A server connection (`close` also drops the database on Postgres), with its connection string. */
+export interface TestDatabase extends DatabaseConnection {
   /** For Postgres, the connection string of this test's own database (to hand to a child process). */
   readonly url: string | undefined;
-  /** Closes the connection and, on Postgres, drops the database. */
-  close(): Promise<void>;
 }
 
 /** A fresh, empty (unmigrated) database for one test file, on the driver of the current vitest project. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  return testDriver === 'postgres' ? createPostgresDatabase() : createPGliteDatabase();
+export async function createTestDatabase(listenerOptions?: PgListenerOptions): Promise<TestDatabase> {
+  return testDriver === 'postgres' ? createPostgresDatabase(listenerOptions) : createPGliteDatabase();
 }
 
 async function createPGliteDatabase(): Promise<TestDatabase> {
   const template = await readFile(inject('pgliteTemplatePath'));
   const pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, url: undefined, close: () => db.destroy() };
+  return { ...pgliteConnection(pglite), url: undefined };
 }
 
-async function createPostgresDatabase(): Promise<TestDatabase> {
+async function createPostgresDatabase(listenerOptions?: PgListenerOptions): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `${inject('postgresDatabasePrefix')}${randomBytes(4).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database "${name}"`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 5 }) }),
-  });
+  const connection = postgresConnection(url.toString(), undefined, listenerOptions);
   return {
-    db,
+    ...connection,
     url: url.toString(),
     close: async () => {
-      await db.destroy();
+      await connection.close();
       await withAdminClient(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
     },
   };
@@ -77,5 +70,5 @@ export async function createPGliteDataDirectory(dataDir: string): Promise<void> 
 
 /** Wraps a server connection (`connectDatabase`) so the test app can use it. */
 export function fromConnection(connection: DatabaseConnection): TestDatabase {
-  return { db: connection.db, url: undefined, close: () => connection.close() };
+  return { ...connection, url: undefined };
 }

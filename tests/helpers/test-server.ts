@@ -13,10 +13,6 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...env });
-  const server = await startServer(config, createLogger('silent'), {
-    db: database.db,
-    target: { kind: 'pglite', dataDir: undefined },
-    close: () => database.close(),
-  });
+  const server = await startServer(config, createLogger('silent'), database);
   return { ...server, graphqlUrl: `${server.url}/graphql`, database };
 }

@@ -20,7 +20,7 @@ describe('GET /health', () => {
   it('answers 200 when the database answers', async () => {
     const response = await app.yoga.fetch('http://localhost/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', revocation: 'memory' });
   });
 });
 

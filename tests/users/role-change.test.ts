@@ -10,7 +10,7 @@ let adminToken: string;
 beforeAll(async () => {
   app = await createTestApp();
   const admin = await registerUser(app);
-  await createUserService({ db: app.database.db }).setRole({ id: admin.id }, 'ADMIN');
+  await createUserService({ db: app.database.db, revocations: app.revocations }).setRole({ id: admin.id }, 'ADMIN');
   adminToken = await login(app, admin.username, admin.password);
 });
 afterAll(() => app.close());

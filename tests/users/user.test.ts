@@ -14,7 +14,7 @@ const USER = 'query($id: ID!) { user(id: $id) { id username email role } }';
 
 async function registerAdmin() {
   const admin = await registerUser(app, { email: 'admin@example.com' });
-  await createUserService({ db: app.database.db }).setRole({ id: admin.id }, 'ADMIN');
+  await createUserService({ db: app.database.db, revocations: app.revocations }).setRole({ id: admin.id }, 'ADMIN');
   return { ...admin, accessToken: await login(app, admin.username, admin.password) };
 }
 
@@ -58,7 +58,10 @@ describe('User.email', () => {
 describe('a role change', () => {
   it('makes tokens minted before it 401 TOKEN_STALE, and a new login carries the new role', async () => {
     const user = await registerUser(app);
-    await createUserService({ db: app.database.db }).setRole({ username: user.username }, 'ADMIN');
+    await createUserService({ db: app.database.db, revocations: app.revocations }).setRole(
+      { username: user.username },
+      'ADMIN',
+    );
 
     const stale = await app.graphql(ME, { token: user.accessToken });
     expect(stale.status).toBe(401);

@@ -1,0 +1,46 @@
+import type { AccessTokenClaims } from './access-tokens.js';
+import type { AuthFailureReason } from './auth-failure.js';
+import type { RevocationEvent } from './revocation-events.js';
+
+/**
+ * What one process knows of revocations, in memory, so that checking a token is a few hash lookups and no query:
+ * blacklisted `jti`s and revoked sessions until their last access token has expired, and user token versions
+ * above zero. Bounded by what is live, not by history: `sweep` drops what can no longer matter.
+ */
+export class RevocationState {
+  private readonly tokens = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
+  private readonly userVersions = new Map<string, number>();
+
+  /** Idempotent and monotonic: applying an event twice, or an older version after a newer one, changes nothing. */
+  apply(event: RevocationEvent): void {
+    switch (event.type) {
+      case 'token':
+        this.tokens.set(event.jti, Math.max(event.until, this.tokens.get(event.jti) ?? 0));
+        break;
+      case 'session':
+        this.sessions.set(event.sessionId, Math.max(event.until, this.sessions.get(event.sessionId) ?? 0));
+        break;
+      case 'user':
+        if (event.version > (this.userVersions.get(event.userId) ?? 0))
+          this.userVersions.set(event.userId, event.version);
+        break;
+    }
+  }
+
+  check(claims: AccessTokenClaims): AuthFailureReason | null {
+    if (this.tokens.has(claims.jti) || this.sessions.has(claims.sessionId)) return 'TOKEN_REVOKED';
+    if (claims.tokenVersion < (this.userVersions.get(claims.userId) ?? 0)) return 'TOKEN_STALE';
+    return null;
+  }
+
+  /** Drops blacklist and session entries whose every token has expired by `now` (milliseconds). */
+  sweep(now: number): void {
+    for (const [jti, until] of this.tokens) if (until < now) this.tokens.delete(jti);
+    for (const [sessionId, until] of this.sessions) if (until < now) this.sessions.delete(sessionId);
+  }
+
+  get size(): { tokens: number; sessions: number; users: number } {
+    return { tokens: this.tokens.size, sessions: this.sessions.size, users: this.userVersions.size };
+  }
+}

@@ -1,0 +1,104 @@
+import type { DatabaseConnection } from '../db/connect.js';
+import type { NotificationListener } from '../db/notifications.js';
+import { findLiveRevocations } from '../db/revocation.repository.js';
+import type { Logger } from '../logger.js';
+import { createDatabaseRevocationCheck, databaseRevocations, type Revocations } from './revocation.js';
+import { decodeRevocationEvents, REVOCATION_CHANNEL } from './revocation-events.js';
+import { RevocationState } from './revocation-state.js';
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+/**
+ * REVOCATION_CHECK=memory: checks tokens against in-memory state that every process keeps in step through
+ * Postgres LISTEN/NOTIFY. While the listening connection is down, notifications are being missed, so memory is not
+ * trusted: tokens are checked against the database until the listener is back and the state has been reloaded.
+ */
+export async function startMemoryRevocations(connection: DatabaseConnection, logger: Logger): Promise<Revocations> {
+  const state = new RevocationState();
+  const database = createDatabaseRevocationCheck(connection.db);
+  // Memory is trusted only between a completed (re)load and the next disconnection.
+  let trusted = false;
+  let generation = 0;
+
+  async function reload() {
+    const loading = ++generation;
+    const events = await findLiveRevocations(connection.db, new Date());
+    for (const event of events) state.apply(event);
+    state.sweep(Date.now());
+    // A disconnection during the load makes this load worthless: the next connection starts another.
+    if (loading === generation) trusted = true;
+    return events.length;
+  }
+
+  let listener: NotificationListener | undefined;
+  let everConnected = false;
+  listener = await connection.listen(REVOCATION_CHANNEL, {
+    onNotification(payload) {
+      const events = decodeRevocationEvents(payload);
+      if (!events) {
+        logger.error('A revocation notification could not be read; checking tokens against the database');
+        trusted = false;
+        void reloadAfterReconnect();
+        return;
+      }
+      for (const event of events) state.apply(event);
+    },
+    onConnected() {
+      if (!everConnected) {
+        everConnected = true;
+        return; // the first load follows below
+      }
+      void reloadAfterReconnect();
+    },
+    onDisconnected(error) {
+      if (trusted) {
+        logger.warn(
+          { err: error },
+          'Lost the revocation listener connection: checking tokens against the database until it is back',
+        );
+      }
+      trusted = false;
+      generation++;
+    },
+  });
+
+  async function reloadAfterReconnect() {
+    try {
+      const count = await reload();
+      if (trusted) logger.info({ revocations: count }, 'Revocation listener is back; state reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'Reloading revocations failed; still checking against the database');
+    }
+  }
+
+  const count = await reload();
+  logger.debug({ revocations: count }, 'Loaded revocations into memory');
+
+  const sweeper = setInterval(() => state.sweep(Date.now()), SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  return {
+    check: (claims) => (trusted ? state.check(claims) : database.check(claims)),
+    apply(events) {
+      for (const event of events) state.apply(event);
+    },
+    status: () => (trusted ? 'memory' : 'database-fallback'),
+    state,
+    async close() {
+      clearInterval(sweeper);
+      await listener?.close();
+      listener = undefined;
+    },
+  };
+}
+
+/** The revocation check REVOCATION_CHECK asks for. */
+export function startRevocations(
+  mode: 'memory' | 'database',
+  connection: DatabaseConnection,
+  logger: Logger,
+): Promise<Revocations> {
+  return mode === 'memory'
+    ? startMemoryRevocations(connection, logger)
+    : Promise.resolve(databaseRevocations(connection.db));
+}

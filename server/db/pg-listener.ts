@@ -1,0 +1,78 @@
+import pg from 'pg';
+
+import type { NotificationHandlers, NotificationListener } from './notifications.js';
+
+/** Postgres's `application_name` of the listening connection, so operators (and tests) can find it. */
+export const LISTENER_APPLICATION_NAME = 'tessera-revocation-listener';
+
+export interface PgListenerOptions {
+  /** First delay before reconnecting; doubles on each failure up to `maxReconnectDelayMs`. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * LISTENs on a dedicated connection (a pooled one would be handed to queries and lose the subscription), and
+ * reconnects with backoff when that connection is lost, telling the handlers both ways.
+ */
+export async function listenWithPg(
+  url: string,
+  channel: string,
+  handlers: NotificationHandlers,
+  options: PgListenerOptions = {},
+): Promise<NotificationListener> {
+  const firstDelay = options.reconnectDelayMs ?? 200;
+  const maxDelay = options.maxReconnectDelayMs ?? 5_000;
+  let closed = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = firstDelay;
+
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: url, application_name: LISTENER_APPLICATION_NAME });
+    let lost = false;
+    const onLost = (error: Error) => {
+      if (lost || closed) return;
+      lost = true;
+      next.removeAllListeners('notification');
+      next.end().catch(() => {});
+      handlers.onDisconnected(error);
+      scheduleReconnect();
+    };
+    next.on('error', onLost);
+    next.on('end', () => onLost(new Error('The listening connection ended')));
+    next.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) handlers.onNotification(message.payload);
+    });
+    await next.connect();
+    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    if (closed) {
+      await next.end();
+      return;
+    }
+    client = next;
+    delay = firstDelay;
+    handlers.onConnected();
+  }
+
+  function scheduleReconnect() {
+    if (closed) return;
+    timer = setTimeout(() => {
+      connect().catch((error: Error) => {
+        delay = Math.min(delay * 2, maxDelay);
+        handlers.onDisconnected(error);
+        scheduleReconnect();
+      });
+    }, delay);
+    timer.unref();
+  }
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await client?.end().catch(() => {});
+    },
+  };
+}

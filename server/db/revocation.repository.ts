@@ -1,0 +1,37 @@
+import { sql, type Kysely } from 'kysely';
+
+import { encodeRevocationEvents, REVOCATION_CHANNEL, type RevocationEvent } from '../auth/revocation-events.js';
+import type { Database } from './database.js';
+
+/**
+ * Tells every process of the revocations. Called inside the transaction that makes them: Postgres delivers a
+ * NOTIFY on commit and drops it on rollback, so no process hears of a revocation that did not happen.
+ */
+export async function notifyRevocations(db: Kysely<Database>, events: readonly RevocationEvent[]): Promise<void> {
+  for (const payload of encodeRevocationEvents(events)) {
+    await sql`select pg_notify(${REVOCATION_CHANNEL}, ${payload})`.execute(db);
+  }
+}
+
+/** Every revocation that still guards a live token, as events: what a process loads into memory at start. */
+export async function findLiveRevocations(db: Kysely<Database>, now: Date): Promise<RevocationEvent[]> {
+  const [tokens, sessions, users] = await Promise.all([
+    db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>', now).execute(),
+    db
+      .selectFrom('sessions')
+      .select(['id', 'access_expires_at'])
+      .where('revoked_at', 'is not', null)
+      .where('access_expires_at', '>', now)
+      .execute(),
+    db.selectFrom('users').select(['id', 'token_version']).where('token_version', '>', 0).execute(),
+  ]);
+  return [
+    ...tokens.map((row): RevocationEvent => ({ type: 'token', jti: row.jti, until: row.expires_at.getTime() })),
+    ...sessions.map((row): RevocationEvent => ({
+      type: 'session',
+      sessionId: row.id,
+      until: row.access_expires_at.getTime(),
+    })),
+    ...users.map((row): RevocationEvent => ({ type: 'user', userId: row.id, version: row.token_version })),
+  ];
+}

@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   /** Postgres connection string; when absent, embedded PGlite is used in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** Worker processes sharing the port (node:cluster); above 1 needs Postgres. */
+  readonly workers: number;
   readonly dataDir: string;
   /** Undefined outside production means "generate one into the data directory". */
   readonly jwtSecret: string | undefined;
@@ -53,6 +55,7 @@ const environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().optional()),
   TESSERA_DATA_DIR: z.string().min(1).default('./.data'),
+  TESSERA_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   JWT_SECRET: z.preprocess(
     emptyAsUndefined,
     z
@@ -95,12 +98,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         '(for example `openssl rand -base64 48`). Outside production a secret is generated into the data directory.',
     );
   }
+  if (vars.TESSERA_WORKERS > 1 && vars.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'TESSERA_WORKERS above 1 needs DATABASE_URL: embedded PGlite allows one process per data directory.',
+    );
+  }
   return Object.freeze({
     nodeEnv: vars.NODE_ENV,
     host: vars.HOST,
     port: vars.PORT,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.TESSERA_DATA_DIR,
+    workers: vars.TESSERA_WORKERS,
     jwtSecret: vars.JWT_SECRET,
     jwtIssuer: vars.JWT_ISSUER,
     jwtAudience: vars.JWT_AUDIENCE,

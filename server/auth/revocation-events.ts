@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { z } from 'zod';
 
 /**
@@ -17,22 +19,28 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session'), sessionId: z.string(), until: z.number() }),
   z.object({ type: z.literal('user'), userId: z.string(), version: z.number().int().nonnegative() }),
 ]);
-const payloadSchema = z.array(eventSchema);
+const payloadSchema = z.object({ id: z.string(), events: z.array(eventSchema) });
+
+/** One NOTIFY: a batch of events with an id, so the sender can tell when its own notification has come back. */
+export interface RevocationNotice {
+  readonly id: string;
+  readonly events: RevocationEvent[];
+}
 
 // NOTIFY payloads must stay under 8000 bytes; events are a little over 100 bytes each.
 const EVENTS_PER_PAYLOAD = 50;
 
-/** Splits events into NOTIFY payloads. */
-export function encodeRevocationEvents(events: readonly RevocationEvent[]): string[] {
-  const payloads: string[] = [];
+/** Splits events into notices, each small enough for one NOTIFY payload. */
+export function toRevocationNotices(events: readonly RevocationEvent[]): RevocationNotice[] {
+  const notices: RevocationNotice[] = [];
   for (let start = 0; start < events.length; start += EVENTS_PER_PAYLOAD) {
-    payloads.push(JSON.stringify(events.slice(start, start + EVENTS_PER_PAYLOAD)));
+    notices.push({ id: randomUUID(), events: events.slice(start, start + EVENTS_PER_PAYLOAD) });
   }
-  return payloads;
+  return notices;
 }
 
 /** Reads a payload back; undefined when it is not one of ours (then the caller must not trust its memory). */
-export function decodeRevocationEvents(payload: string): RevocationEvent[] | undefined {
+export function decodeRevocationNotice(payload: string): RevocationNotice | undefined {
   try {
     const parsed = payloadSchema.safeParse(JSON.parse(payload));
     return parsed.success ? parsed.data : undefined;

@@ -3,7 +3,8 @@ import type { NotificationListener } from '../db/notifications.js';
 import { findLiveRevocations } from '../db/revocation.repository.js';
 import type { Logger } from '../logger.js';
 import { createDatabaseRevocationCheck, databaseRevocations, type Revocations } from './revocation.js';
-import { decodeRevocationEvents, REVOCATION_CHANNEL } from './revocation-events.js';
+import { NoticeDelivery } from './notice-delivery.js';
+import { decodeRevocationNotice, REVOCATION_CHANNEL } from './revocation-events.js';
 import { RevocationState } from './revocation-state.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
@@ -15,6 +16,7 @@ const SWEEP_INTERVAL_MS = 30_000;
  */
 export async function startMemoryRevocations(connection: DatabaseConnection, logger: Logger): Promise<Revocations> {
   const state = new RevocationState();
+  const delivery = new NoticeDelivery();
   const database = createDatabaseRevocationCheck(connection.db);
   // Memory is trusted only between a completed (re)load and the next disconnection.
   let trusted = false;
@@ -34,14 +36,15 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
   let everConnected = false;
   listener = await connection.listen(REVOCATION_CHANNEL, {
     onNotification(payload) {
-      const events = decodeRevocationEvents(payload);
-      if (!events) {
+      const notice = decodeRevocationNotice(payload);
+      if (!notice) {
         logger.error('A revocation notification could not be read; checking tokens against the database');
         trusted = false;
         void reloadAfterReconnect();
         return;
       }
-      for (const event of events) state.apply(event);
+      for (const event of notice.events) state.apply(event);
+      delivery.received(notice.id);
     },
     onConnected() {
       if (!everConnected) {
@@ -82,6 +85,8 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
     apply(events) {
       for (const event of events) state.apply(event);
     },
+    // While our listener is down our own notice cannot come back to us; the other processes still receive it.
+    awaitDelivery: (ids) => (trusted ? delivery.wait(ids) : Promise.resolve()),
     status: () => (trusted ? 'memory' : 'database-fallback'),
     state,
     async close() {

@@ -24,6 +24,8 @@ export type RevocationStatus = 'memory' | 'database-fallback' | 'database';
 export interface Revocations extends RevocationCheck {
   /** Applies revocations this process has just committed, without waiting for their notification. */
   apply(events: readonly RevocationEvent[]): void;
+  /** Resolves when this process's listener has received these notices back (or soon, if it cannot). */
+  awaitDelivery(noticeIds: readonly string[]): Promise<void>;
   status(): RevocationStatus;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
@@ -49,6 +51,7 @@ export function databaseRevocations(db: Kysely<Database>): Revocations {
   return {
     check: (claims) => check.check(claims),
     apply: () => {},
+    awaitDelivery: async () => {},
     status: () => 'database',
     close: async () => {},
   };

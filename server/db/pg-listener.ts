@@ -6,6 +6,8 @@ import type { NotificationHandlers, NotificationListener } from './notifications
 export const LISTENER_APPLICATION_NAME = 'tessera-revocation-listener';
 
 export interface PgListenerOptions {
+  /** Postgres's `application_name` for the listening connection. */
+  applicationName?: string;
   /** First delay before reconnecting; doubles on each failure up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -29,7 +31,10 @@ export async function listenWithPg(
   let delay = firstDelay;
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: url, application_name: LISTENER_APPLICATION_NAME });
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: options.applicationName ?? LISTENER_APPLICATION_NAME,
+    });
     let lost = false;
     const onLost = (error: Error) => {
       if (lost || closed) return;

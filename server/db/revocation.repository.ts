@@ -1,15 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 
-import { encodeRevocationEvents, REVOCATION_CHANNEL, type RevocationEvent } from '../auth/revocation-events.js';
+import { REVOCATION_CHANNEL, type RevocationEvent, type RevocationNotice } from '../auth/revocation-events.js';
 import type { Database } from './database.js';
 
 /**
  * Tells every process of the revocations. Called inside the transaction that makes them: Postgres delivers a
  * NOTIFY on commit and drops it on rollback, so no process hears of a revocation that did not happen.
  */
-export async function notifyRevocations(db: Kysely<Database>, events: readonly RevocationEvent[]): Promise<void> {
-  for (const payload of encodeRevocationEvents(events)) {
-    await sql`select pg_notify(${REVOCATION_CHANNEL}, ${payload})`.execute(db);
+export async function notifyRevocations(db: Kysely<Database>, notices: readonly RevocationNotice[]): Promise<void> {
+  for (const notice of notices) {
+    await sql`select pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(notice)})`.execute(db);
   }
 }
 

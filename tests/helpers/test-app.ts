@@ -36,7 +36,11 @@ export interface TestApp {
 }
 
 /** The real app over a fresh, migrated database of its own, called through `yoga.fetch` (a whole HTTP request). */
-export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+  options: { keepDatabaseOpen?: boolean } = {},
+): Promise<TestApp> {
   database ??= await createTestDatabase();
   await migrateToLatest(database.db);
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'debug', ...env });
@@ -73,7 +77,8 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     },
     async close() {
       await revocations.close();
-      await db.close();
+      // Several apps may share one database (as processes share Postgres); its owner closes it.
+      if (!options.keepDatabaseOpen) await db.close();
     },
   };
 }

@@ -5,13 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
-import {
-  findUserById,
-  findUserByUsername,
-  insertUser,
-  recordLogin,
-  updateUserPassword,
-} from '../db/user.repository.js';
+import { findUserById, findUserByUsername, insertUser, updateUserPassword } from '../db/user.repository.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
 import { toUser } from '../users/user.js';
 import { checkEmail, checkUsername, USERNAME_MAX_LENGTH } from '../users/user-input.js';
@@ -68,8 +62,7 @@ export function createAuthService(deps: {
       });
       if (!row) throw new UsernameTakenError();
       // Registering logs the new user in, as the classic register endpoint did.
-      const lastLoginAt = await recordLogin(db, row.id);
-      return sessions.open({ ...toUser(row), lastLoginAt }, client);
+      return sessions.open(toUser(row), client);
     },
 
     async login({ username, password }, client) {
@@ -80,8 +73,7 @@ export function createAuthService(deps: {
         ? await verifyPassword(row.password_hash, password)
         : await verifyAgainstDummyHash(plausible ? password : '');
       if (!row || !valid) throw new InvalidCredentialsError();
-      const lastLoginAt = await recordLogin(db, row.id);
-      return sessions.open({ ...toUser(row), lastLoginAt }, client);
+      return sessions.open(toUser(row), client);
     },
 
     async changePassword(token, { currentPassword, newPassword }) {

@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
+
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 
 /**
  * argon2id at OWASP's minimum recommended parameters (19 MiB, 2 passes, 1 lane). @node-rs/argon2 hashes on
@@ -12,13 +15,20 @@ const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+/**
+ * Hashing runs on libuv's pool, off the event loop, but it still needs a core: with a hash on every core, the event
+ * loop waits for CPU and every request slows down. At most (cores - 1) hashes run at once, leaving a core for the event loop; a login
+ * flood queues here instead of starving the rest of the server.
+ */
+const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return hashing(() => hash(password, ARGON2_OPTIONS));
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await hashing(() => verify(passwordHash, password));
   } catch {
     // A malformed stored hash is a failed check, never an error that tells the client something.
     return false;

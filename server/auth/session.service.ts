@@ -8,7 +8,7 @@ import { insertRevokedToken } from '../db/revoked-token.repository.js';
 import {
   findLiveSessionsOfUser,
   findSessionForUpdate,
-  insertSession,
+  insertLoginSession,
   revokeSessions,
 } from '../db/session.repository.js';
 import { findUserById, raiseTokenVersion } from '../db/user.repository.js';
@@ -16,7 +16,7 @@ import { InvalidRefreshTokenError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toUser, type User } from '../users/user.js';
 import { isUuid } from '../users/user-input.js';
-import type { AccessTokenClaims } from './access-tokens.js';
+import { newAccessTokenRecord, type AccessTokenClaims } from './access-tokens.js';
 import {
   deriveSuccessorRefreshToken,
   generateRefreshToken,
@@ -28,7 +28,7 @@ import { toSession, type ClientInfo, type Session } from './session.js';
 import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
 
 export interface SessionService {
-  /** Starts a session for a user who just proved who they are, and returns its first token pair. */
+  /** Starts a session for a user who just proved who they are (recording the login), and returns its first pair. */
   open(user: User, client: ClientInfo): Promise<AuthPayload>;
   /** Rotates a refresh token: the one presented is spent and a new pair returned. */
   refresh(refreshToken: string): Promise<AuthPayload>;
@@ -79,18 +79,41 @@ export function createSessionService(deps: {
   return {
     async open(user, client) {
       const now = new Date();
+      const sessionId = randomUUID();
       const absoluteExpiresAt = new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000);
-      return db.transaction().execute(async (trx) => {
-        const session = await insertSession(trx, {
-          id: randomUUID(),
+      const refreshExpiresAt = earlier(
+        new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
+        absoluteExpiresAt,
+      );
+      const access = newAccessTokenRecord(settings.tokens, {
+        userId: user.id,
+        sessionId,
+        role: user.role,
+        tokenVersion: user.tokenVersion,
+      });
+      const refreshToken = generateRefreshToken();
+      const lastLoginAt = await insertLoginSession(db, {
+        session: {
+          id: sessionId,
           user_id: user.id,
-          expires_at: earlier(new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000), absoluteExpiresAt),
+          expires_at: refreshExpiresAt,
           absolute_expires_at: absoluteExpiresAt,
-          access_expires_at: now,
+          access_expires_at: new Date(access.exp * 1000),
           user_agent: client.userAgent,
           ip: client.ip,
-        });
-        return issueTokenPair(trx, settings, { user, session, refreshToken: generateRefreshToken(), now });
+        },
+        refreshToken: {
+          token_hash: hashRefreshToken(refreshToken),
+          session_id: sessionId,
+          expires_at: refreshExpiresAt,
+          access_token_claims: JSON.stringify(access),
+        },
+      });
+      return tokenPairPayload(settings.tokens, {
+        user: { ...user, lastLoginAt },
+        refreshToken,
+        refreshExpiresAt,
+        access,
       });
     },
 

@@ -1,9 +1,26 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 
-import type { Database, SessionRevokedReason, SessionRow, SessionsTable } from './database.js';
+import type { Database, RefreshTokensTable, SessionRevokedReason, SessionRow, SessionsTable } from './database.js';
 
-export async function insertSession(db: Kysely<Database>, session: Insertable<SessionsTable>): Promise<SessionRow> {
-  return db.insertInto('sessions').values(session).returningAll().executeTakeFirstOrThrow();
+/**
+ * A login in one statement (one round trip, atomic without a transaction): the new session, its first refresh
+ * token, and the user's last login time. Returns that time.
+ */
+export async function insertLoginSession(
+  db: Kysely<Database>,
+  login: { session: Insertable<SessionsTable>; refreshToken: Insertable<RefreshTokensTable> },
+): Promise<Date> {
+  const row = await db
+    .with('new_session', (cte) => cte.insertInto('sessions').values(login.session).returning('id'))
+    .with('new_refresh_token', (cte) =>
+      cte.insertInto('refresh_tokens').values(login.refreshToken).returning('token_hash'),
+    )
+    .updateTable('users')
+    .set({ last_login_at: sql<Date>`now()` })
+    .where('id', '=', login.session.user_id)
+    .returning('last_login_at')
+    .executeTakeFirstOrThrow();
+  return row.last_login_at as Date;
 }
 
 /** Reads a session and locks it until the transaction ends, so that two refreshes of it run one after the other. */

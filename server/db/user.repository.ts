@@ -25,16 +25,6 @@ export async function insertUser(db: Kysely<Database>, user: NewUserRow): Promis
     .executeTakeFirst();
 }
 
-export async function recordLogin(db: Kysely<Database>, id: string): Promise<Date> {
-  const row = await db
-    .updateTable('users')
-    .set({ last_login_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .returning('last_login_at')
-    .executeTakeFirstOrThrow();
-  return row.last_login_at as Date;
-}
-
 /** Sets the role and raises the token version, so tokens that carry the old role stop working at once. */
 export function updateUserRole(db: Kysely<Database>, id: string, role: Role): Promise<UserRow | undefined> {
   return db

@@ -1,0 +1,197 @@
+// npm run bench: every scenario in one run, against one fresh Postgres database, printed as a table and written to
+// bench/results/latest.json. Ratios from one run mean more than absolute numbers on a noisy machine.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+
+import { hash } from '@node-rs/argon2';
+import pg from 'pg';
+
+import { load, type LoadResult } from './load.js';
+import { describeMachine } from './machine.js';
+import { startBenchServer, startMainServer, type BenchServer } from './processes.js';
+import { measurePropagation } from './propagation.js';
+import { graphql } from './requests.js';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PASSWORD = 'correct horse battery staple';
+const TYPENAME_BODY = '{"data":{"__typename":"Query"}}';
+const REGISTER = `mutation($username: String!, $password: String!) {
+  register(username: $username, password: $password) { __typename ... on AuthPayload { accessToken } }
+}`;
+const LOGIN = `mutation($username: String!, $password: String!) {
+  login(username: $username, password: $password) { __typename ... on AuthPayload { accessToken } }
+}`;
+const ME = '{ me { id username role } }';
+
+const started = Date.now();
+const databaseName = `tessera_bench_${randomBytes(4).toString('hex')}`;
+const databaseUrl = withDatabase(ADMIN_URL, databaseName);
+const servers: BenchServer[] = [];
+const log = (message: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
+
+await admin(`create database "${databaseName}"`);
+try {
+  const env = { DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(48).toString('base64url'), NODE_ENV: 'production' };
+  const start = async (extra: Record<string, string>) => {
+    const server = await startBenchServer({ ...env, ...extra });
+    servers.push(server);
+    return server;
+  };
+  log('starting servers');
+  const memory = await start({ REVOCATION_CHECK: 'memory' });
+  const database = await start({ REVOCATION_CHECK: 'database' });
+
+  const registered = await graphql(memory.url, REGISTER, { username: 'bench_user', password: PASSWORD });
+  const token = registered.data.register.accessToken as string;
+  const meBody = JSON.stringify(await graphql(memory.url, ME, {}, token));
+  const exactly = (expected: string) => ({ status: 200, body: (body: string) => body === expected });
+
+  log('anon / auth / auth with REVOCATION_CHECK=database');
+  const typename = {
+    query: '{ __typename }',
+    connections: 16,
+    durationSeconds: DURATION,
+    expect: exactly(TYPENAME_BODY),
+  };
+  // Warm up (JIT, connection pools) so that the first scenario measured is not the one that pays for it.
+  await load({ url: memory.url, ...typename, durationSeconds: 3 });
+  await load({ url: memory.url, ...typename, token, durationSeconds: 3 });
+  await load({ url: database.url, ...typename, token, durationSeconds: 2 });
+  const anon = await load({ url: memory.url, ...typename });
+  const auth = await load({ url: memory.url, ...typename, token });
+  const authDatabase = await load({ url: database.url, ...typename, token });
+
+  log('me, one process and TESSERA_WORKERS=2');
+  const meLoad = { query: ME, token, connections: 16, durationSeconds: DURATION, expect: exactly(meBody) };
+  const me = await load({ url: memory.url, ...meLoad });
+  const workers = await startMainServer({ ...env, TESSERA_WORKERS: '2' });
+  servers.push(workers);
+  const meWorkers = await load({ url: workers.url, ...meLoad });
+  await workers.stop();
+
+  log('login at concurrency 1 and 8, beside a bare argon2id hash');
+  const bareHashMs = await timeBareHash();
+  const loginLoad = {
+    url: memory.url,
+    query: LOGIN,
+    variables: { username: 'bench_user', password: PASSWORD },
+    durationSeconds: DURATION,
+    expect: { status: 200, body: (body: string) => body.startsWith('{"data":{"login":{"__typename":"AuthPayload"') },
+  };
+  const login1 = await load({ ...loginLoad, connections: 1 });
+  await memory.resetEventLoopDelay();
+  const [login8] = await Promise.all([
+    load({ ...loginLoad, connections: 8 }),
+    load({ url: memory.url, ...typename, token, connections: 4 }),
+  ]);
+  const eventLoop = await memory.eventLoopDelay();
+
+  log('propagation: revoke on one process, poll another every millisecond');
+  const propagation = {
+    memory: await measurePropagation(memory, await start({ REVOCATION_CHECK: 'memory' }), PASSWORD),
+    database: await measurePropagation(database, await start({ REVOCATION_CHECK: 'database' }), PASSWORD),
+  };
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: await describeMachine(ADMIN_URL),
+    durationSeconds: DURATION,
+    scenarios: { anon, auth, authDatabase, me, meWorkers2: meWorkers, login1, login8 },
+    ratios: {
+      'auth/anon': round(auth.requestsPerSecond / anon.requestsPerSecond),
+      'memory/database': round(auth.requestsPerSecond / authDatabase.requestsPerSecond),
+      'me 2 workers/1': round(meWorkers.requestsPerSecond / me.requestsPerSecond),
+    },
+    login: {
+      p50Ms: login1.p50Ms,
+      p99Ms: login1.p99Ms,
+      p50MsAt8: login8.p50Ms,
+      p99MsAt8: login8.p99Ms,
+      bareHashMs: round(bareHashMs),
+      eventLoopDelayP99Ms: round(eventLoop.p99Ms),
+    },
+    propagation,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const targets = {
+    'auth/anon >= 0.90': report.ratios['auth/anon'] >= 0.9,
+    'propagation p99 <= 20 ms (memory)': propagation.memory.p99Ms <= 20,
+    'login p50 <= 1.3x bare hash': login1.p50Ms <= 1.3 * bareHashMs,
+    'event loop delay p99 <= 20 ms during logins': eventLoop.p99Ms <= 20,
+  };
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(
+    new URL('./results/latest.json', import.meta.url),
+    `${JSON.stringify({ ...report, targets }, null, 2)}\n`,
+  );
+  console.log(renderTable(report, targets));
+} finally {
+  await Promise.all(servers.map((server) => server.stop()));
+  await admin(`drop database if exists "${databaseName}" with (force)`);
+}
+
+function renderTable(report: any, targets: Record<string, boolean>): string {
+  const row = (name: string, result: LoadResult) =>
+    `| ${name.padEnd(34)} | ${result.requestsPerSecond.toFixed(0).padStart(7)} | ${result.p50Ms.toFixed(1).padStart(6)} | ${result.p99Ms.toFixed(1).padStart(6)} |`;
+  const s = report.scenarios;
+  return [
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB; Node ${report.machine.node}; Postgres ${report.machine.postgres}`,
+    '',
+    `| scenario                           |   req/s | p50 ms | p99 ms |`,
+    `| ---------------------------------- | ------: | -----: | -----: |`,
+    row('anon `{ __typename }`', s.anon),
+    row('auth `{ __typename }` (memory)', s.auth),
+    row('auth `{ __typename }` (database)', s.authDatabase),
+    row('me, 1 process', s.me),
+    row('me, TESSERA_WORKERS=2', s.meWorkers2),
+    row('login, concurrency 1', s.login1),
+    row('login, concurrency 8 (+ auth load)', s.login8),
+    '',
+    `| measure                                  | value |`,
+    `| ---------------------------------------- | ----: |`,
+    `| ratio auth/anon                          | ${report.ratios['auth/anon']} |`,
+    `| ratio memory/database                    | ${report.ratios['memory/database']} |`,
+    `| ratio me 2 workers/1                     | ${report.ratios['me 2 workers/1']} |`,
+    `| bare argon2id hash, ms                   | ${report.login.bareHashMs} |`,
+    `| login p50 / p99 at 1, ms                 | ${report.login.p50Ms} / ${report.login.p99Ms} |`,
+    `| event loop delay p99 during logins, ms   | ${report.login.eventLoopDelayP99Ms} |`,
+    `| propagation p50 / p99 (memory), ms       | ${report.propagation.memory.p50Ms} / ${report.propagation.memory.p99Ms} |`,
+    `| propagation p50 / p99 (database), ms     | ${report.propagation.database.p50Ms} / ${report.propagation.database.p99Ms} |`,
+    '',
+    ...Object.entries(targets).map(([target, met]) => `${met ? 'met    ' : 'MISSED '} ${target}`),
+    '',
+    `${report.totalSeconds} s in all; written to bench/results/latest.json`,
+  ].join('\n');
+}
+
+async function timeBareHash(): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await hash(PASSWORD, { algorithm: 2, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 });
+    samples.push(performance.now() - t0);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+}
+
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -35,6 +35,8 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
 
   const auth = authExchange(async (utils) => {
     await session.ready;
+    // The token the server just refused, if any: a refresh replaces that one (another tab may already have).
+    let refused: string | undefined;
     return {
       addAuthToOperation(operation: Operation) {
         const current = session.current;
@@ -45,12 +47,16 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
       willAuthError(operation: Operation) {
         return !operation.context[SKIP_AUTH] && session.isExpiring();
       },
-      didAuthError(error: CombinedError) {
+      didAuthError(error: CombinedError, operation: Operation) {
         const reason = refusedTokenReason(error);
-        return reason === 'TOKEN_EXPIRED' || reason === 'TOKEN_STALE';
+        const refreshable = reason === 'TOKEN_EXPIRED' || reason === 'TOKEN_STALE';
+        if (refreshable) refused = operation.context[SENT_WITH];
+        return refreshable;
       },
       async refreshAuth() {
-        await session.refresh((refreshToken) => refreshWith(utils, clock, refreshToken), session.current?.accessToken);
+        const replacing = refused ?? session.current?.accessToken;
+        refused = undefined;
+        await session.refresh((refreshToken) => refreshWith(utils, clock, refreshToken), replacing);
       },
     };
   });

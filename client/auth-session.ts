@@ -92,9 +92,15 @@ export class AuthSession {
       const replaced = replacing !== undefined && session.accessToken !== replacing;
       if (replaced && !this.isExpiring(session)) return session;
       const next = await refreshFn(session.refreshToken);
-      if (next) await this.set(next, 'refresh');
-      else await this.clear();
-      return next;
+      if (next) {
+        await this.set(next, 'refresh');
+        return next;
+      }
+      // Refused. If another tab (or a password change) stored a new pair meanwhile, that one stands; else log out.
+      await this.reloadFromStorage();
+      if (this.session && this.session.refreshToken !== session.refreshToken) return this.session;
+      await this.clear();
+      return null;
     }).finally(() => {
       this.refreshing = undefined;
     });

@@ -56,7 +56,8 @@ export function createApp({ config, db, jwtKey, logger, revocations }: AppDepend
     graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL,
     landingPage: false,
-    maskedErrors: true,
+    // Never in "development" mode: Yoga would then add the original message and stack to masked errors.
+    maskedErrors: { isDev: false },
     healthCheckEndpoint: '/health/live',
     logging: yogaLogger(logger),
     plugins: [useDatabaseHealthCheck(db, revocations), ...(config.demoPage ? [useDemoPage()] : [])],

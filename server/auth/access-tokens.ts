@@ -30,12 +30,13 @@ export interface AccessTokenClaims {
   readonly expiresAt: number;
 }
 
-/** New claims for an access token, expiring ACCESS_TOKEN_TTL from now. */
+/** New claims for an access token, expiring ACCESS_TOKEN_TTL from now, but not after its session ends. */
 export function newAccessTokenRecord(
   settings: TokenSettings,
-  subject: { userId: string; sessionId: string; role: Role; tokenVersion: number },
+  subject: { userId: string; sessionId: string; role: Role; tokenVersion: number; sessionEndsAt: Date },
 ): AccessTokenRecord {
   const issuedAt = Math.floor(Date.now() / 1000);
+  const sessionEnds = Math.floor(subject.sessionEndsAt.getTime() / 1000);
   return {
     sub: subject.userId,
     sid: subject.sessionId,
@@ -43,7 +44,7 @@ export function newAccessTokenRecord(
     role: subject.role,
     ver: subject.tokenVersion,
     iat: issuedAt,
-    exp: issuedAt + settings.accessTokenTtlSeconds,
+    exp: Math.max(issuedAt + 1, Math.min(issuedAt + settings.accessTokenTtlSeconds, sessionEnds)),
   };
 }
 

@@ -5,11 +5,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
-import { findUserById, findUserByUsername, insertUser, updateUserPassword } from '../db/user.repository.js';
+import { findUserById, findUserByUsername, insertUser, lockUser, updateUserPassword } from '../db/user.repository.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
 import { toUser } from '../users/user.js';
 import { checkEmail, checkUsername, USERNAME_MAX_LENGTH } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
+import { AuthFailure } from './auth-failure.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
@@ -86,10 +87,10 @@ export function createAuthService(deps: {
       const passwordHash = await hashPassword(newPassword);
 
       return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        await lockUser(trx, row.id);
         const session = await findSessionForUpdate(trx, token.sessionId);
-        if (!session || session.revoked_at !== null) {
-          throw new InvalidCredentialsError('This session has ended. Log in again.');
-        }
+        // Revoked between the request's token check and now (a logout elsewhere): the token no longer stands.
+        if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');
         const updated = await updateUserPassword(trx, row.id, passwordHash);
         if (!updated) throw new InvalidCredentialsError();
         revoked.push(userVersionRaised(updated));

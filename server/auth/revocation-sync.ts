@@ -34,6 +34,7 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
 
   let listener: NotificationListener | undefined;
   let everConnected = false;
+  let closing = false;
   listener = await connection.listen(REVOCATION_CHANNEL, {
     onNotification(payload) {
       const notice = decodeRevocationNotice(payload);
@@ -65,12 +66,17 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
     },
   });
 
-  async function reloadAfterReconnect() {
+  /** Reloads until it succeeds (with backoff) or the connection drops again, which starts its own reload. */
+  async function reloadAfterReconnect(attempt = 0): Promise<void> {
+    const forConnection = generation;
     try {
       const count = await reload();
       if (trusted) logger.info({ revocations: count }, 'Revocation listener is back; state reloaded');
     } catch (error) {
       logger.error({ err: error }, 'Reloading revocations failed; still checking against the database');
+      if (closing || generation !== forConnection + 1) return;
+      const retry = setTimeout(() => void reloadAfterReconnect(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
+      retry.unref();
     }
   }
 
@@ -90,6 +96,7 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
     status: () => (trusted ? 'memory' : 'database-fallback'),
     state,
     async close() {
+      closing = true;
       clearInterval(sweeper);
       await listener?.close();
       listener = undefined;

@@ -11,7 +11,7 @@ import {
   insertLoginSession,
   revokeSessions,
 } from '../db/session.repository.js';
-import { findUserById, raiseTokenVersion } from '../db/user.repository.js';
+import { findUserById, lockUser, raiseTokenVersion } from '../db/user.repository.js';
 import { InvalidRefreshTokenError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toUser, type User } from '../users/user.js';
@@ -60,7 +60,7 @@ export function createSessionService(deps: {
     now: Date,
   ): Promise<AuthPayload | undefined> {
     const graceEndsAt = spent.spent_at!.getTime() + settings.refreshReuseGraceSeconds * 1000;
-    if (spent.successor_hash === null || now.getTime() > graceEndsAt) return undefined;
+    if (spent.successor_hash === null || now.getTime() >= graceEndsAt) return undefined;
     const successor = await findRefreshToken(trx, spent.successor_hash);
     // Once the successor has itself been used, a repeat of its predecessor is no client's retry.
     if (!successor || successor.spent_at !== null) return undefined;
@@ -90,6 +90,7 @@ export function createSessionService(deps: {
         sessionId,
         role: user.role,
         tokenVersion: user.tokenVersion,
+        sessionEndsAt: absoluteExpiresAt,
       });
       const refreshToken = generateRefreshToken();
       const lastLoginAt = await insertLoginSession(db, {
@@ -123,13 +124,15 @@ export function createSessionService(deps: {
       const outcome = await inRevokingTransaction(db, revocations, async (trx, revoked): Promise<RefreshOutcome> => {
         const unlocked = await findRefreshToken(trx, hash);
         if (!unlocked) return { refused: 'invalid' };
-        // Session first, then token: the same lock order as every other writer of a session.
+        // The session, then its token. (Writers that change many of a user's sessions lock the user row first.)
         const session = await findSessionForUpdate(trx, unlocked.session_id);
         const token = await findRefreshTokenForUpdate(trx, hash);
         if (!session || !token || session.revoked_at !== null) return { refused: 'invalid' };
         const now = new Date();
 
         if (token.spent_at !== null) {
+          // Spent by a password change, not by rotation: the holder is locked out, but it is no sign of theft.
+          if (token.successor_hash === null) return { refused: 'invalid' };
           const repeat = await repeatWithinGrace(trx, token, presented, session, now);
           if (repeat) return { ok: repeat };
           const ended = await revokeSessions(
@@ -171,6 +174,7 @@ export function createSessionService(deps: {
 
     async logoutAll(userId) {
       return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        await lockUser(trx, userId);
         const ended = await revokeSessions(trx, { userId }, 'LOGOUT_ALL');
         revoked.push(...ended.map(sessionRevoked));
         const user = await raiseTokenVersion(trx, userId);

@@ -38,6 +38,7 @@ export async function issueTokenPair(
     sessionId: session.id,
     role: user.role,
     tokenVersion: user.tokenVersion,
+    sessionEndsAt: session.absolute_expires_at,
   });
   const refreshExpiresAt = earlier(
     new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),

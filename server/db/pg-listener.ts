@@ -15,7 +15,8 @@ export interface PgListenerOptions {
 
 /**
  * LISTENs on a dedicated connection (a pooled one would be handed to queries and lose the subscription), and
- * reconnects with backoff when that connection is lost, telling the handlers both ways.
+ * reconnects with backoff when that connection is lost, telling the handlers both ways. One connection attempt at a
+ * time: a failure is handled once, whether pg reports it by rejecting, by 'error' or by 'end'.
  */
 export async function listenWithPg(
   url: string,
@@ -30,16 +31,19 @@ export async function listenWithPg(
   let timer: NodeJS.Timeout | undefined;
   let delay = firstDelay;
 
+  /** Connects and listens; rejects (with the client ended) if that fails. */
   async function connect(): Promise<void> {
     const next = new pg.Client({
       connectionString: url,
       application_name: options.applicationName ?? LISTENER_APPLICATION_NAME,
     });
+    let established = false;
     let lost = false;
     const onLost = (error: Error) => {
-      if (lost || closed) return;
+      // Before `established`, connect()'s own rejection reports the failure.
+      if (!established || lost || closed) return;
       lost = true;
-      next.removeAllListeners('notification');
+      client = undefined;
       next.end().catch(() => {});
       handlers.onDisconnected(error);
       scheduleReconnect();
@@ -49,12 +53,18 @@ export async function listenWithPg(
     next.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) handlers.onNotification(message.payload);
     });
-    await next.connect();
-    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
     if (closed) {
-      await next.end();
+      await next.end().catch(() => {});
       return;
     }
+    established = true;
     client = next;
     delay = firstDelay;
     handlers.onConnected();
@@ -62,7 +72,9 @@ export async function listenWithPg(
 
   function scheduleReconnect() {
     if (closed) return;
+    clearTimeout(timer);
     timer = setTimeout(() => {
+      if (closed) return;
       connect().catch((error: Error) => {
         delay = Math.min(delay * 2, maxDelay);
         handlers.onDisconnected(error);

@@ -25,7 +25,13 @@ export function useDemoPage(): Plugin {
         endResponse(new fetchAPI.Response(null, { status: 308, headers: { location: '/demo/' } }));
         return;
       }
-      const relative = decodeURIComponent(url.pathname.slice('/demo/'.length)) || 'index.html';
+      let relative: string;
+      try {
+        relative = decodeURIComponent(url.pathname.slice('/demo/'.length)) || 'index.html';
+      } catch {
+        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+        return;
+      }
       const file = resolve(DEMO_DIR, relative);
       // Nothing outside the demo folder, whatever `..` or encoded separators the path holds.
       if (!file.startsWith(DEMO_DIR.endsWith(sep) ? DEMO_DIR : DEMO_DIR + sep)) {

@@ -1,3 +1,6 @@
+import { GraphQLError } from 'graphql';
+
+import { AuthFailure } from '../auth/auth-failure.js';
 import type { AuthPayload } from '../auth/token-pair.js';
 import type { Context } from '../context.js';
 import { InvalidCredentialsError, InvalidRefreshTokenError, UsernameTakenError, ValidationError } from '../errors.js';
@@ -62,7 +65,7 @@ builder.mutationFields((t) => ({
       newPassword: t.arg.string({ required: true }),
     },
     resolve: (_root, args, context) =>
-      context.services.auth.changePassword(context.credentials!, args).then(authenticated(context)),
+      context.services.auth.changePassword(context.credentials!, args).then(authenticated(context), rethrowAuthFailure),
   }),
   logout: t.boolean({
     description: 'Ends the session of the access token this request was sent with, and revokes the token.',
@@ -78,6 +81,14 @@ builder.mutationFields((t) => ({
     resolve: (_root, _args, { viewer, services }) => services.sessions.logoutAll(viewer!.userId),
   }),
 }));
+
+/** A token that stopped standing mid-request is the same error as one refused up front (but mid-execution: no 401). */
+function rethrowAuthFailure(error: unknown): never {
+  if (error instanceof AuthFailure) {
+    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', reason: error.reason } });
+  }
+  throw error;
+}
 
 /** Lets the payload show the user who just proved their identity their own private fields. */
 function authenticated(context: Context) {

@@ -57,6 +57,15 @@ describe('Mutation.changePassword', () => {
     expect(await login(account.password)).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 
+  it('leaves the session alive when its old refresh token (spent by the change) shows up again', async () => {
+    const account = await registerUser(app);
+    const result = await changePassword(account.accessToken, account.password, NEW_PASSWORD);
+    // Another tab still held the pre-change refresh token: refused, but no reuse alarm that ends the session.
+    expect(await refresh(app, account.refreshToken)).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+    expect(await tokenStatus(app, result.accessToken)).toBe('OK');
+    expect(await refresh(app, result.refreshToken)).toMatchObject({ __typename: 'AuthPayload' });
+  });
+
   it('refuses a wrong current password and changes nothing', async () => {
     const account = await registerUser(app);
     expect(await changePassword(account.accessToken, 'not my password', NEW_PASSWORD)).toMatchObject({

@@ -111,6 +111,14 @@ describe('the grace window (REFRESH_REUSE_GRACE)', () => {
     expect(await tokenStatus(app, second.accessToken)).toBe('TOKEN_REVOKED');
   });
 
+  it('REFRESH_REUSE_GRACE=0 turns it off: even an immediate repeat is reuse', async () => {
+    const account = await registerUser(strict);
+    const [a, b] = await Promise.all([refresh(strict, account.refreshToken), refresh(strict, account.refreshToken)]);
+    expect([a.__typename, b.__typename].sort()).toEqual(['AuthPayload', 'InvalidRefreshTokenError']);
+    const winner = a.__typename === 'AuthPayload' ? a : b;
+    expect(await tokenStatus(strict, winner.accessToken)).toBe('TOKEN_REVOKED');
+  });
+
   it('ends: a replay after the window kills the session', async () => {
     const short = await createTestApp({ REFRESH_REUSE_GRACE: '1s' });
     try {
@@ -145,6 +153,8 @@ describe('lifetimes', () => {
       const cap = Date.now() + 3_000;
       const first = await refresh(capped, account.refreshToken);
       expect(Date.parse(first.refreshTokenExpiresAt)).toBeLessThanOrEqual(cap + 1_000);
+      // Access tokens do not outlive the session either (ACCESS_TOKEN_TTL is 15 minutes here).
+      expect(Date.parse(first.accessTokenExpiresAt)).toBeLessThanOrEqual(cap + 1_000);
       await sleep(1_500);
       const second = await refresh(capped, first.refreshToken);
       expect(second.refreshTokenExpiresAt).toBe(first.refreshTokenExpiresAt);

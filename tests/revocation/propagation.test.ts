@@ -128,6 +128,13 @@ describe.runIf(testDriver === 'postgres')('when the listener connection is lost'
     for (let i = 0; i < 200 && b.revocations.status() !== 'memory'; i++) await sleep(25);
     expect(b.revocations.status()).toBe('memory');
     expect(await health(b)).toMatchObject({ status: 'ok', revocation: 'memory' });
+    // Exactly one listening connection came back (no pile of retries).
+    const { rows } = await (
+      await import('kysely')
+    ).sql<{ n: string }>`
+      select count(*) as n from pg_stat_activity where application_name = 'tessera-test-b'
+    `.execute(a.database.db);
+    expect(Number(rows[0]!.n)).toBe(1);
     // Back on memory: what was missed while disconnected was reloaded...
     expect(await tokenStatus(b, account.accessToken)).toBe('TOKEN_REVOKED');
     // ...and new revocations arrive as before.

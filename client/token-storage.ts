@@ -35,7 +35,15 @@ export interface TokenStorage {
   subscribe?(listener: () => void): () => void;
 }
 
-/** Keeps the session in this process only: gone on reload. The default outside browsers. */
+/**
+ * Keeps the session in this process only: gone on reload. The default outside browsers.
+ *
+ * @returns A `TokenStorage` held in a variable.
+ * @example
+ * ```ts
+ * createTesseraClient({ url, storage: memoryTokenStorage() }); // e.g. a browser app that must not persist tokens
+ * ```
+ */
 export function memoryTokenStorage(): TokenStorage {
   let session: StoredSession | null = null;
   return {
@@ -52,6 +60,10 @@ export function memoryTokenStorage(): TokenStorage {
  *
  * @param key - The `localStorage` key.
  * @returns A `TokenStorage` backed by `window.localStorage`.
+ * @example
+ * ```ts
+ * createTesseraClient({ url, storage: localTokenStorage('my-app.session') });
+ * ```
  */
 export function localTokenStorage(key = 'tessera.session'): TokenStorage {
   return {
@@ -78,7 +90,15 @@ export function localTokenStorage(key = 'tessera.session'): TokenStorage {
   };
 }
 
-/** `localStorage` where there is one (a browser), memory elsewhere. */
+/**
+ * `localStorage` where there is one (a browser), memory elsewhere: what `createTesseraClient` uses by default.
+ *
+ * @returns The storage for this environment.
+ * @example
+ * ```ts
+ * const storage = defaultTokenStorage();
+ * ```
+ */
 export function defaultTokenStorage(): TokenStorage {
   const hasLocalStorage = typeof window !== 'undefined' && typeof window.localStorage !== 'undefined';
   return hasLocalStorage ? localTokenStorage() : memoryTokenStorage();

@@ -15,6 +15,7 @@ import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { useDatabaseHealthCheck } from './http/health.js';
+import { useRequestHardening } from './http/request-hardening.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
@@ -36,6 +37,7 @@ export function createApp({ config, db, jwtKey, logger, revocations }: AppDepend
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwtClockToleranceSeconds,
   };
   const settings: SessionSettings = {
     tokens,
@@ -60,7 +62,13 @@ export function createApp({ config, db, jwtKey, logger, revocations }: AppDepend
     maskedErrors: { isDev: false },
     healthCheckEndpoint: '/health/live',
     logging: yogaLogger(logger),
-    plugins: [useDatabaseHealthCheck(db, revocations), ...(config.demoPage ? [useDemoPage()] : [])],
+    // Batched (array) requests stay off (Yoga's default): one request, one operation's worth of guesses.
+    batching: false,
+    plugins: [
+      useDatabaseHealthCheck(db, revocations),
+      ...(config.demoPage ? [useDemoPage()] : []),
+      ...useRequestHardening(config),
+    ],
   });
 }
 

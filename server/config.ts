@@ -17,6 +17,8 @@ export interface Config {
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
+  /** Leeway for `exp` and `nbf` when clocks of issuer and verifier disagree. */
+  readonly jwtClockToleranceSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly sessionMaxAgeSeconds: number;
   /** How long after a rotation a repeat of the same refresh gets the same new pair instead of counting as reuse. */
@@ -26,6 +28,9 @@ export interface Config {
   /** `memory`: in-memory state kept in step by LISTEN/NOTIFY (no query per request); `database`: a query per request. */
   readonly revocationCheck: 'memory' | 'database';
   readonly graphiql: boolean;
+  /** Limits on what one GraphQL document may ask. */
+  readonly graphqlLimits: { maxAliases: number; maxDepth: number; maxTokens: number; maxCost: number };
+  readonly introspection: boolean;
   /** Serve the demo page at /demo. */
   readonly demoPage: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -68,12 +73,18 @@ const environment = z.object({
   JWT_ISSUER: z.string().min(1).default('tessera'),
   JWT_AUDIENCE: z.string().min(1).default('tessera'),
   ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').default(15 * 60),
+  JWT_CLOCK_TOLERANCE: duration('JWT_CLOCK_TOLERANCE', { allowZero: true }).default(0),
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL').default(30 * 24 * 3600),
   SESSION_MAX_AGE: duration('SESSION_MAX_AGE').default(90 * 24 * 3600),
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
   REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
+  GRAPHQL_INTROSPECTION: z.preprocess(emptyAsUndefined, booleanString.optional()),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(5),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(5000),
   DEMO_PAGE: z.preprocess(emptyAsUndefined, booleanString.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -114,12 +125,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jwtIssuer: vars.JWT_ISSUER,
     jwtAudience: vars.JWT_AUDIENCE,
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,
+    jwtClockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE,
     refreshTokenTtlSeconds: vars.REFRESH_TOKEN_TTL,
     sessionMaxAgeSeconds: vars.SESSION_MAX_AGE,
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
     revocationCheck: vars.REVOCATION_CHECK,
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
+    graphqlLimits: Object.freeze({
+      maxAliases: vars.GRAPHQL_MAX_ALIASES,
+      maxDepth: vars.GRAPHQL_MAX_DEPTH,
+      maxTokens: vars.GRAPHQL_MAX_TOKENS,
+      maxCost: vars.GRAPHQL_MAX_COST,
+    }),
+    introspection: vars.GRAPHQL_INTROSPECTION ?? vars.NODE_ENV !== 'production',
     demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',
     logLevel: vars.LOG_LEVEL,
   });

@@ -33,7 +33,7 @@ export async function startServer(
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
     const jwtKey = await loadJwtKey(config, logger);
-    revocations = await startRevocations(config.revocationCheck, connection, logger);
+    revocations = await startRevocations(config, connection, logger);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations });
     server = createServer(yoga);
     stopPruning = startPruning(connection.db, config.pruneIntervalSeconds, logger);

@@ -16,6 +16,8 @@ export interface TokenSettings {
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtlSeconds: number;
+  /** Leeway, in seconds, for `exp` and `nbf`. */
+  readonly clockToleranceSeconds: number;
 }
 
 /** The claims of a verified access token, as the rest of the server sees them. */
@@ -73,13 +75,18 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
       algorithms: [ALGORITHM],
       issuer: settings.issuer,
       audience: settings.audience,
+      clockTolerance: settings.clockToleranceSeconds,
       complete: true,
     });
   } catch (error) {
     throw new AuthFailure(error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
   }
   const { header, payload } = decoded;
-  if (header.typ !== ACCESS_TOKEN_TYPE || typeof payload !== 'object') throw new AuthFailure('TOKEN_INVALID');
+  // `crit` names extensions the verifier must understand (RFC 7515 §4.1.11); we understand none. `kid`, `jku`,
+  // `x5u`, `jwk` and `x5c` are never read: the key is fixed by configuration, not chosen by the token.
+  if (header.typ !== ACCESS_TOKEN_TYPE || 'crit' in header || typeof payload !== 'object') {
+    throw new AuthFailure('TOKEN_INVALID');
+  }
   const { sub, sid, jti, exp, role, ver } = payload;
   if (
     typeof sub !== 'string' ||

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import type { NotificationListener } from '../db/notifications.js';
 import { findLiveRevocations } from '../db/revocation.repository.js';
@@ -14,7 +15,13 @@ const SWEEP_INTERVAL_MS = 30_000;
  * Postgres LISTEN/NOTIFY. While the listening connection is down, notifications are being missed, so memory is not
  * trusted: tokens are checked against the database until the listener is back and the state has been reloaded.
  */
-export async function startMemoryRevocations(connection: DatabaseConnection, logger: Logger): Promise<Revocations> {
+export async function startMemoryRevocations(
+  connection: DatabaseConnection,
+  logger: Logger,
+  clockToleranceSeconds = 0,
+): Promise<Revocations> {
+  // A token is accepted until its `exp` plus the tolerance: its revocation must be kept that long.
+  const sweepBefore = () => Date.now() - clockToleranceSeconds * 1000;
   const state = new RevocationState();
   const delivery = new NoticeDelivery();
   const database = createDatabaseRevocationCheck(connection.db);
@@ -26,7 +33,7 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
     const loading = ++generation;
     const events = await findLiveRevocations(connection.db, new Date());
     for (const event of events) state.apply(event);
-    state.sweep(Date.now());
+    state.sweep(sweepBefore());
     // A disconnection during the load makes this load worthless: the next connection starts another.
     if (loading === generation) trusted = true;
     return events.length;
@@ -83,7 +90,7 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
   const count = await reload();
   logger.debug({ revocations: count }, 'Loaded revocations into memory');
 
-  const sweeper = setInterval(() => state.sweep(Date.now()), SWEEP_INTERVAL_MS);
+  const sweeper = setInterval(() => state.sweep(sweepBefore()), SWEEP_INTERVAL_MS);
   sweeper.unref();
 
   return {
@@ -106,11 +113,11 @@ export async function startMemoryRevocations(connection: DatabaseConnection, log
 
 /** The revocation check REVOCATION_CHECK asks for. */
 export function startRevocations(
-  mode: 'memory' | 'database',
+  config: Pick<Config, 'revocationCheck' | 'jwtClockToleranceSeconds'>,
   connection: DatabaseConnection,
   logger: Logger,
 ): Promise<Revocations> {
-  return mode === 'memory'
-    ? startMemoryRevocations(connection, logger)
+  return config.revocationCheck === 'memory'
+    ? startMemoryRevocations(connection, logger, config.jwtClockToleranceSeconds)
     : Promise.resolve(databaseRevocations(connection.db));
 }

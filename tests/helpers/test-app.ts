@@ -53,7 +53,7 @@ export async function createTestApp(
   });
   const logger = createLogger(config.logLevel, sink);
   const jwtKey = await loadJwtKey(config, logger);
-  const revocations = await startRevocations(config.revocationCheck, database, logger);
+  const revocations = await startRevocations(config, database, logger);
   const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations });
   const db = database;
 

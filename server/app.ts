@@ -14,11 +14,14 @@ import { createContextFactory, type Context } from './context.js';
 import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
+import { clientAddressResolver } from './http/client-address.js';
 import { useDatabaseHealthCheck } from './http/health.js';
+import { useRequestFloodLimit } from './http/request-flood-limit.js';
 import { useRequestHardening } from './http/request-hardening.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
+import type { RateLimits } from './security/rate-limits.js';
 import { createUserService } from './users/user.service.js';
 
 export interface AppDependencies {
@@ -28,10 +31,11 @@ export interface AppDependencies {
   logger: Logger;
   /** How tokens are checked for revocation, and where this process's revocations are applied. */
   revocations: Revocations;
+  rateLimits: RateLimits;
 }
 
 /** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
-export function createApp({ config, db, jwtKey, logger, revocations }: AppDependencies) {
+export function createApp({ config, db, jwtKey, logger, revocations, rateLimits }: AppDependencies) {
   const tokens: TokenSettings = {
     key: jwtKey,
     issuer: config.jwtIssuer,
@@ -45,16 +49,18 @@ export function createApp({ config, db, jwtKey, logger, revocations }: AppDepend
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   };
-  const sessions = createSessionService({ db, settings, revocations, logger });
+  const sessions = createSessionService({ db, settings, revocations, rateLimits, logger });
   const services = {
-    auth: createAuthService({ db, settings, sessions, revocations }),
+    auth: createAuthService({ db, settings, sessions, revocations, rateLimits }),
     sessions,
     users: createUserService({ db, revocations }),
   };
 
+  const clientAddress = clientAddressResolver(config.trustedProxies);
+
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContextFactory({ tokens, revocation: revocations, services }),
+    context: createContextFactory({ tokens, revocation: revocations, services, clientAddress }),
     graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL,
     landingPage: false,
@@ -65,6 +71,7 @@ export function createApp({ config, db, jwtKey, logger, revocations }: AppDepend
     // Batched (array) requests stay off (Yoga's default): one request, one operation's worth of guesses.
     batching: false,
     plugins: [
+      useRequestFloodLimit(config.rateLimits.requests, clientAddress),
       useDatabaseHealthCheck(db, revocations),
       ...(config.demoPage ? [useDemoPage()] : []),
       ...useRequestHardening(config),

@@ -27,6 +27,15 @@ export interface Config {
   readonly pruneIntervalSeconds: number;
   /** `memory`: in-memory state kept in step by LISTEN/NOTIFY (no query per request); `database`: a query per request. */
   readonly revocationCheck: 'memory' | 'database';
+  /** Attempts allowed per window at `login`, `register`, `refreshToken` and `changePassword`. */
+  readonly rateLimits: {
+    readonly perAccount: RateLimit;
+    readonly perAddress: RateLimit;
+    /** Any HTTP request, per client address, per process. */
+    readonly requests: RateLimit;
+  };
+  /** proxy-addr trust list: whose `X-Forwarded-For` names the client. Empty: the socket's peer is the client. */
+  readonly trustedProxies: string[];
   readonly graphiql: boolean;
   /** Limits on what one GraphQL document may ask. */
   readonly graphqlLimits: { maxAliases: number; maxDepth: number; maxTokens: number; maxCost: number };
@@ -34,6 +43,11 @@ export interface Config {
   /** Serve the demo page at /demo. */
   readonly demoPage: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface RateLimit {
+  readonly points: number;
+  readonly durationSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +64,17 @@ const duration = (name: string, options: { allowZero?: boolean } = {}) =>
       return z.NEVER;
     }
     return seconds;
+  });
+
+const rateLimit = (name: string) =>
+  z.string().transform((value, ctx): RateLimit => {
+    const [points, window] = value.split('/');
+    const durationSeconds = window === undefined ? undefined : parseDuration(window);
+    if (!/^\d+$/.test(points ?? '') || Number(points) < 1 || durationSeconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be attempts per window, such as 10/15m` });
+      return z.NEVER;
+    }
+    return { points: Number(points), durationSeconds };
   });
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -79,6 +104,10 @@ const environment = z.object({
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
   REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
+  RATE_LIMIT_ACCOUNT: rateLimit('RATE_LIMIT_ACCOUNT').default({ points: 10, durationSeconds: 15 * 60 }),
+  RATE_LIMIT_ADDRESS: rateLimit('RATE_LIMIT_ADDRESS').default({ points: 100, durationSeconds: 15 * 60 }),
+  RATE_LIMIT_REQUESTS: rateLimit('RATE_LIMIT_REQUESTS').default({ points: 6000, durationSeconds: 60 }),
+  TRUSTED_PROXY: z.string().default(''),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
   GRAPHQL_INTROSPECTION: z.preprocess(emptyAsUndefined, booleanString.optional()),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(5),
@@ -131,6 +160,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
     revocationCheck: vars.REVOCATION_CHECK,
+    rateLimits: Object.freeze({
+      perAccount: vars.RATE_LIMIT_ACCOUNT,
+      perAddress: vars.RATE_LIMIT_ADDRESS,
+      requests: vars.RATE_LIMIT_REQUESTS,
+    }),
+    trustedProxies: vars.TRUSTED_PROXY.split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
     graphqlLimits: Object.freeze({
       maxAliases: vars.GRAPHQL_MAX_ALIASES,

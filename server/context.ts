@@ -43,11 +43,20 @@ export interface Context {
  * Builds each request's context: reads `Authorization`, verifies the token and checks revocation before any
  * resolver runs. A token that is presented and fails is answered 401 with one error; no token means anonymous.
  */
-export function createContextFactory(deps: { tokens: TokenSettings; revocation: RevocationCheck; services: Services }) {
+export function createContextFactory(deps: {
+  tokens: TokenSettings;
+  revocation: RevocationCheck;
+  services: Services;
+  /** The client's address for this request (the socket's peer, or as a trusted proxy reports it). */
+  clientAddress: (req: IncomingMessage | undefined) => string | null;
+}) {
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const base = {
       authenticatedInRequest: new Set<string>(),
-      client: clientInfo(request, req),
+      client: {
+        userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+        ip: deps.clientAddress(req),
+      },
       services: deps.services,
     };
     const anonymous: Context = { viewer: null, credentials: null, ...base };
@@ -78,11 +87,3 @@ function invalidTokenError(failure: AuthFailure): GraphQLError {
 }
 
 const USER_AGENT_MAX_LENGTH = 512;
-
-function clientInfo(request: Request, req: IncomingMessage | undefined): ClientInfo {
-  return {
-    userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
-    // The socket's peer. Behind a proxy this is the proxy; honouring X-Forwarded-For needs a trusted-proxy setting.
-    ip: req?.socket?.remoteAddress ?? null,
-  };
-}

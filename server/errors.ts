@@ -2,7 +2,13 @@
  * Expected outcomes that are part of the API: each becomes a GraphQL error type implementing `Error`, in the
  * result union of the mutations that can produce it. Services throw them; nothing here knows GraphQL.
  */
-export const ERROR_CODES = ['INVALID_CREDENTIALS', 'VALIDATION', 'USERNAME_TAKEN', 'INVALID_REFRESH_TOKEN'] as const;
+export const ERROR_CODES = [
+  'INVALID_CREDENTIALS',
+  'VALIDATION',
+  'USERNAME_TAKEN',
+  'INVALID_REFRESH_TOKEN',
+  'RATE_LIMITED',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class ExpectedError extends Error {
@@ -44,5 +50,14 @@ export class InvalidRefreshTokenError extends ExpectedError {
   readonly code = 'INVALID_REFRESH_TOKEN';
   constructor() {
     super('The refresh token is invalid or has expired. Log in again.');
+  }
+}
+
+/** Too many attempts from this client address, or against this account: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends ExpectedError {
+  override name = 'RateLimitedError';
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many attempts. Try again in ${retryAfterSeconds} seconds.`);
   }
 }

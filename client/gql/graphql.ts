@@ -7,6 +7,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type ErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'INVALID_REFRESH_TOKEN'
+  | 'RATE_LIMITED'
   | 'USERNAME_TAKEN'
   | 'VALIDATION';
 
@@ -27,6 +28,7 @@ export type RegisterMutationVariables = Exact<{
 
 export type RegisterMutation = { register:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'UsernameTakenError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string }
    };
@@ -40,6 +42,7 @@ export type LoginMutationVariables = Exact<{
 export type LoginMutation = { login:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type RefreshTokenMutationVariables = Exact<{
@@ -50,6 +53,7 @@ export type RefreshTokenMutationVariables = Exact<{
 export type RefreshTokenMutation = { refreshToken:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidRefreshTokenError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type ChangePasswordMutationVariables = Exact<{
@@ -61,6 +65,7 @@ export type ChangePasswordMutationVariables = Exact<{
 export type ChangePasswordMutation = { changePassword:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string }
    };
 

@@ -15,6 +15,7 @@ import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
 import { inRevokingTransaction, sessionRevoked, userVersionRaised, type RevocationSink } from './revoking.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import type { ClientInfo } from './session.js';
 import type { SessionService } from './session.service.js';
 import { issueTokenPair, type AuthPayload, type SessionSettings } from './token-pair.js';
@@ -32,6 +33,7 @@ export interface AuthService {
   changePassword(
     token: AccessTokenClaims,
     input: { currentPassword: string; newPassword: string },
+    client: ClientInfo,
   ): Promise<AuthPayload>;
 }
 
@@ -40,14 +42,16 @@ export function createAuthService(deps: {
   settings: SessionSettings;
   sessions: SessionService;
   revocations: RevocationSink;
+  rateLimits: RateLimits;
 }): AuthService {
-  const { db, settings, sessions, revocations } = deps;
+  const { db, settings, sessions, revocations, rateLimits } = deps;
 
   /** A password that cannot be an account's is refused without hashing it (a megabyte would cost real time). */
   const plausiblePassword = (password: string) => password.length <= PASSWORD_MAX_LENGTH * 2;
 
   return {
     async register({ username, email, password }, client) {
+      await rateLimits.attempt('register', { account: username.toLowerCase().slice(0, 200), address: client.ip });
       checkUsername(username);
       const storedEmail = checkEmail(email);
       const passwordProblem = checkNewPassword(password);
@@ -67,6 +71,8 @@ export function createAuthService(deps: {
     },
 
     async login({ username, password }, client) {
+      // Every attempt counts, whether the account exists or not (so the limit reveals nothing either).
+      await rateLimits.attempt('login', { account: username.toLowerCase().slice(0, 200), address: client.ip });
       // Inputs no account can have are refused without a lookup, but only after the same hashing work.
       const plausible = username.length <= USERNAME_MAX_LENGTH && plausiblePassword(password);
       const row = plausible ? await findUserByUsername(db, username) : undefined;
@@ -77,7 +83,8 @@ export function createAuthService(deps: {
       return sessions.open(toUser(row), client);
     },
 
-    async changePassword(token, { currentPassword, newPassword }) {
+    async changePassword(token, { currentPassword, newPassword }, client) {
+      await rateLimits.attempt('changePassword', { account: token.userId, address: client.ip });
       const problem = checkNewPassword(newPassword);
       if (problem) throw new ValidationError('newPassword', problem);
       const row = await findUserById(db, token.userId);

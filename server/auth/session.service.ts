@@ -24,6 +24,7 @@ import {
   isWellFormedRefreshToken,
 } from './refresh-tokens.js';
 import { inRevokingTransaction, sessionRevoked, userVersionRaised, type RevocationSink } from './revoking.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import { toSession, type ClientInfo, type Session } from './session.js';
 import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
 
@@ -31,7 +32,7 @@ export interface SessionService {
   /** Starts a session for a user who just proved who they are (recording the login), and returns its first pair. */
   open(user: User, client: ClientInfo): Promise<AuthPayload>;
   /** Rotates a refresh token: the one presented is spent and a new pair returned. */
-  refresh(refreshToken: string): Promise<AuthPayload>;
+  refresh(refreshToken: string, client: ClientInfo): Promise<AuthPayload>;
   /** Ends the session of an access token and blacklists the token itself. */
   logout(token: AccessTokenClaims): Promise<void>;
   /** Ends every session of a user; returns how many were live. */
@@ -47,9 +48,10 @@ export function createSessionService(deps: {
   db: Kysely<Database>;
   settings: SessionSettings;
   revocations: RevocationSink;
+  rateLimits: RateLimits;
   logger: Logger;
 }): SessionService {
-  const { db, settings, revocations, logger } = deps;
+  const { db, settings, revocations, rateLimits, logger } = deps;
 
   /** A spent token presented again: the same successor pair if this is a quick repeat of the same refresh. */
   async function repeatWithinGrace(
@@ -118,7 +120,9 @@ export function createSessionService(deps: {
       });
     },
 
-    async refresh(presented) {
+    async refresh(presented, client) {
+      // Per address only: the account is not known until the token is looked up.
+      await rateLimits.attempt('refreshToken', { address: client.ip });
       if (!isWellFormedRefreshToken(presented)) throw new InvalidRefreshTokenError();
       const hash = hashRefreshToken(presented);
       const outcome = await inRevokingTransaction(db, revocations, async (trx, revoked): Promise<RefreshOutcome> => {

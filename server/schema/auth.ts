@@ -3,7 +3,13 @@ import { GraphQLError } from 'graphql';
 import { AuthFailure } from '../auth/auth-failure.js';
 import type { AuthPayload } from '../auth/token-pair.js';
 import type { Context } from '../context.js';
-import { InvalidCredentialsError, InvalidRefreshTokenError, UsernameTakenError, ValidationError } from '../errors.js';
+import {
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  RateLimitedError,
+  UsernameTakenError,
+  ValidationError,
+} from '../errors.js';
 import { builder } from './builder.js';
 import { UserType } from './user.js';
 
@@ -24,7 +30,7 @@ builder.mutationFields((t) => ({
   register: t.field({
     type: AuthPayloadType,
     description: 'Creates an account and logs it in (a new session).',
-    errors: { types: [ValidationError, UsernameTakenError], union: { name: 'RegisterResult' } },
+    errors: { types: [ValidationError, UsernameTakenError, RateLimitedError], union: { name: 'RegisterResult' } },
     args: {
       username: t.arg.string({ required: true }),
       email: t.arg.string(),
@@ -36,7 +42,7 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: AuthPayloadType,
     description: 'Opens a new session.',
-    errors: { types: [InvalidCredentialsError], union: { name: 'LoginResult' } },
+    errors: { types: [InvalidCredentialsError, RateLimitedError], union: { name: 'LoginResult' } },
     args: {
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
@@ -48,10 +54,10 @@ builder.mutationFields((t) => ({
     description:
       'Trades a refresh token for a new pair; the one presented is spent. Presenting a spent one again ends its ' +
       'session, except for a repeat within a few seconds, which gets the same pair. Needs no access token.',
-    errors: { types: [InvalidRefreshTokenError], union: { name: 'RefreshTokenResult' } },
+    errors: { types: [InvalidRefreshTokenError, RateLimitedError], union: { name: 'RefreshTokenResult' } },
     args: { refreshToken: t.arg.string({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.sessions.refresh(args.refreshToken).then(authenticated(context)),
+      context.services.sessions.refresh(args.refreshToken, context.client).then(authenticated(context)),
   }),
   changePassword: t.field({
     type: AuthPayloadType,
@@ -59,13 +65,18 @@ builder.mutationFields((t) => ({
       "Changes the viewer's password. Every other session ends, every access token minted before stops working, " +
       'and this session gets a fresh pair.',
     authScopes: { loggedIn: true },
-    errors: { types: [InvalidCredentialsError, ValidationError], union: { name: 'ChangePasswordResult' } },
+    errors: {
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      union: { name: 'ChangePasswordResult' },
+    },
     args: {
       currentPassword: t.arg.string({ required: true }),
       newPassword: t.arg.string({ required: true }),
     },
     resolve: (_root, args, context) =>
-      context.services.auth.changePassword(context.credentials!, args).then(authenticated(context), rethrowAuthFailure),
+      context.services.auth
+        .changePassword(context.credentials!, args, context.client)
+        .then(authenticated(context), rethrowAuthFailure),
   }),
   logout: t.boolean({
     description: 'Ends the session of the access token this request was sent with, and revokes the token.',

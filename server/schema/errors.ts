@@ -3,6 +3,7 @@ import {
   type ExpectedError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
+  RateLimitedError,
   UsernameTakenError,
   ValidationError,
 } from '../errors.js';
@@ -45,4 +46,12 @@ builder.objectType(InvalidRefreshTokenError, {
   description: 'The refresh token is unknown, expired, spent or revoked: log in again.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvalidRefreshTokenError,
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many attempts from this address or against this account; try again later.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });

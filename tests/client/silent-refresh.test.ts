@@ -32,14 +32,17 @@ function recordingClient(storage = memoryTokenStorage(), url = server.graphqlUrl
 }
 
 describe('silent refresh', () => {
-  it('register, log in, wait past a 2 s access token, call me again: no error, one refresh', async () => {
+  it('register, log in, wait past a 2 s access token, call me again: no error, refreshed before sending', async () => {
     const { User, refreshes, requests } = recordingClient();
     const username = uniqueUsername();
     await User.register(username, null, PASSWORD);
     expect(await User.me()).toMatchObject({ username });
     await sleep(2_500);
     expect(await User.me()).toMatchObject({ username });
-    expect(refreshes()).toBe(1);
+    // At least the one refresh the wait made necessary (a slow machine may also refresh before the first `me`,
+    // once the token is within its last second).
+    expect(refreshes()).toBeGreaterThanOrEqual(1);
+    expect(refreshes()).toBeLessThanOrEqual(2);
     // Refreshed before sending, so the server never had to refuse a token.
     expect(requests.filter((request) => request.status === 401)).toEqual([]);
     await User.logout();

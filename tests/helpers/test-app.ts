@@ -6,6 +6,7 @@ import type { Revocations } from '../../server/auth/revocation.js';
 import { startRevocations } from '../../server/auth/revocation-sync.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
+import { createRateLimits } from '../../server/security/rate-limits.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -54,7 +55,8 @@ export async function createTestApp(
   const logger = createLogger(config.logLevel, sink);
   const jwtKey = await loadJwtKey(config, logger);
   const revocations = await startRevocations(config, database, logger);
-  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations });
+  const rateLimits = await createRateLimits(config, database.target);
+  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations, rateLimits });
   const db = database;
 
   return {
@@ -77,6 +79,7 @@ export async function createTestApp(
     },
     async close() {
       await revocations.close();
+      await rateLimits.close();
       // Several apps may share one database (as processes share Postgres); its owner closes it.
       if (!options.keepDatabaseOpen) await db.close();
     },

@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+
+import type { Plugin } from 'graphql-yoga';
+
+import type { RateLimit } from '../config.js';
+import { createRequestLimiter } from '../security/rate-limits.js';
+
+/** HTTP 429 with `Retry-After` for a client address that sends more requests than RATE_LIMIT_REQUESTS allows. */
+export function useRequestFloodLimit(
+  limit: RateLimit,
+  clientAddress: (req: IncomingMessage | undefined) => string | null,
+): Plugin {
+  const wait = createRequestLimiter(limit);
+  return {
+    async onRequest({ serverContext, endResponse, fetchAPI }) {
+      const address = clientAddress((serverContext as { req?: IncomingMessage } | undefined)?.req);
+      if (address === null) return;
+      const seconds = await wait(address);
+      if (seconds === 0) return;
+      endResponse(
+        fetchAPI.Response.json(
+          { errors: [{ message: 'Too many requests.', extensions: { code: 'RATE_LIMITED' } }] },
+          { status: 429, headers: { 'retry-after': String(seconds) } },
+        ),
+      );
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -10,6 +11,7 @@ import pg from 'pg';
 import { lockDataDirectory } from './data-dir-lock.js';
 import type { Database } from './database.js';
 import type { ListenFn } from './notifications.js';
+import { pgliteTemplateFile } from './pglite-template.js';
 import { listenWithPg, type PgListenerOptions } from './pg-listener.js';
 
 /** Where the data lives: a Postgres server, or embedded PGlite on disk (or in memory when no directory). */
@@ -73,8 +75,7 @@ async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget
   const unlock = dataDir ? await lockDataDirectory(dataDir) : async () => {};
   try {
     const pgliteDir = dataDir ? join(dataDir, 'pglite') : undefined;
-    if (pgliteDir && !existsSync(join(pgliteDir, 'PG_VERSION'))) await initializeOnWorkerThread(pgliteDir);
-    const pglite = await PGlite.create(pgliteDir);
+    const pglite = await openPGlite(pgliteDir);
     return pgliteConnection(pglite, target, unlock);
   } catch (error) {
     await unlock();
@@ -82,6 +83,20 @@ async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget
       `Cannot open the embedded database in ${dataDir ?? 'memory'}: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * Opens PGlite. A new data directory is made from the cluster `npm run build` initialized at install time, when
+ * there is one; else initdb (seconds of WebAssembly) runs on a worker thread while the rest of the server loads.
+ */
+async function openPGlite(pgliteDir: string | undefined): Promise<PGlite> {
+  if (!pgliteDir || existsSync(join(pgliteDir, 'PG_VERSION'))) return PGlite.create(pgliteDir);
+  const template = pgliteTemplateFile();
+  if (existsSync(template)) {
+    return PGlite.create({ dataDir: pgliteDir, loadDataDir: new Blob([await readFile(template)]) });
+  }
+  await initializeOnWorkerThread(pgliteDir);
+  return PGlite.create(pgliteDir);
 }
 
 /** Kysely over an open PGlite. Notifications are delivered in process: the "connection" is never lost. */

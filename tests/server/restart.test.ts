@@ -32,7 +32,7 @@ describe.runIf(testDriver === 'pglite')('embedded PGlite across a restart', () =
 
   it('keeps users and applies no migration twice', async () => {
     const username = uniqueUsername();
-    let server = await start(); // a new data directory: initdb, then every migration
+    let server = await start(); // a new data directory: a fresh cluster, then every migration
     const registered = await post(server.url, REGISTER, { username, password: PASSWORD });
     expect(registered.data.register.__typename).toBe('AuthPayload');
     await server.close();

@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
  * argon2id at OWASP's minimum recommended parameters (19 MiB, 2 passes, 1 lane). @node-rs/argon2 hashes on
  * libuv's thread pool, so a login never blocks the event loop.
  */
-const ARGON2_OPTIONS = {
+export const ARGON2_OPTIONS = {
   // Algorithm.Argon2id; the enum is a const enum that isolated modules cannot import.
   algorithm: 2,
   memoryCost: 19 * 1024,

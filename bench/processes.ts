@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+import { freePort } from '../tests/helpers/server-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -10,17 +11,6 @@ export interface BenchServer {
   eventLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>;
   resetEventLoopDelay(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** One server process (bench/bench-server.ts), with its event loop delay readable over IPC. */

@@ -34,7 +34,7 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
   });
 
   const auth = authExchange(async (utils) => {
-    await session.ready;
+    await session.restore((refreshToken) => refreshWith(utils, clock, refreshToken));
     // The token the server just refused, if any: a refresh replaces that one (another tab may already have).
     let refused: string | undefined;
     return {
@@ -64,8 +64,10 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
   return [logoutOnRefusedToken, auth];
 }
 
-async function refreshWith(utils: AuthUtilities, clock: ServerClock, refreshToken: string) {
-  const result = await utils.mutate(RefreshTokenDocument, { refreshToken }, { [SKIP_AUTH]: true });
+async function refreshWith(utils: AuthUtilities, clock: ServerClock, refreshToken: string | null) {
+  // Cookie mode sends no argument: the server reads the refresh token from the cookie the browser adds.
+  const variables = refreshToken === null ? {} : { refreshToken };
+  const result = await utils.mutate(RefreshTokenDocument, variables, { [SKIP_AUTH]: true });
   const payload = result.data?.refreshToken;
   if (payload?.__typename === 'AuthPayload') return toStoredSession(payload, clock);
   if (payload?.__typename === 'InvalidRefreshTokenError') return null;

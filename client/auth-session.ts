@@ -12,8 +12,11 @@ export interface AuthChange {
   readonly fromOtherTab: boolean;
 }
 
-/** Trades a refresh token for a new session; null when the server refused it (spent, expired, revoked). */
-export type RefreshFn = (refreshToken: string) => Promise<StoredSession | null>;
+/**
+ * Trades a refresh token (null in cookie mode: the cookie is sent instead) for a new session; null when the server
+ * refused it (spent, expired, revoked).
+ */
+export type RefreshFn = (refreshToken: string | null) => Promise<StoredSession | null>;
 
 const LOCK_NAME = 'tessera.refresh';
 
@@ -26,23 +29,52 @@ export class AuthSession {
   private session: StoredSession | null = null;
   private readonly listeners = new Set<(change: AuthChange) => void>();
   private refreshing: Promise<StoredSession | null> | undefined;
+  private readonly loaded: Promise<void>;
+  private markRestored: () => void = () => {};
+  /** Resolves once the session is known: read from storage, and in cookie mode restored through the cookie. */
   readonly ready: Promise<void>;
 
+  /**
+   * @param cookieMode - The refresh token is an HttpOnly cookie: refreshes send none, and `restore` may find a
+   *   session that no storage holds.
+   */
   constructor(
     private readonly storage: TokenStorage,
     private readonly clock: ServerClock,
+    private readonly cookieMode?: { mayHaveSession(): boolean },
   ) {
     // A synchronous storage (localStorage, memory) is read at once, so `token()` is right from the first call.
     const loaded = storage.load();
     if (loaded instanceof Promise) {
-      this.ready = loaded.then((session) => {
+      this.loaded = loaded.then((session) => {
         this.session = session;
       });
     } else {
       this.session = loaded;
-      this.ready = Promise.resolve();
+      this.loaded = Promise.resolve();
     }
+    this.ready = cookieMode
+      ? new Promise((resolve) => {
+          this.markRestored = resolve;
+        })
+      : this.loaded;
     storage.subscribe?.(() => void this.reloadFromStorage());
+  }
+
+  /**
+   * Cookie mode, at start: after a reload the page holds no token, but the browser may hold the refresh cookie. One
+   * refresh through it restores the session. Called once by the auth exchange, which holds every operation until
+   * this settles; resolves `ready` whatever happens (a failure leaves the client logged out).
+   */
+  async restore(refreshFn: RefreshFn): Promise<void> {
+    await this.loaded;
+    try {
+      if (this.cookieMode && !this.session && this.cookieMode.mayHaveSession()) await this.refresh(refreshFn);
+    } catch {
+      // The server could not be reached: the page starts logged out, as it would with no cookie.
+    } finally {
+      this.markRestored();
+    }
   }
 
   get current(): StoredSession | null {
@@ -88,17 +120,18 @@ export class AuthSession {
     this.refreshing ??= this.withLock(async () => {
       await this.reloadFromStorage();
       const session = this.session;
-      if (!session) return null;
-      const replaced = replacing !== undefined && session.accessToken !== replacing;
+      // With no session held, only cookie mode has something to refresh with: the browser's cookie.
+      if (!session && !this.cookieMode) return null;
+      const replaced = session !== null && replacing !== undefined && session.accessToken !== replacing;
       if (replaced && !this.isExpiring(session)) return session;
-      const next = await refreshFn(session.refreshToken);
+      const next = await refreshFn(session?.refreshToken ?? null);
       if (next) {
-        await this.set(next, 'refresh');
+        await this.set(next, session ? 'refresh' : 'login');
         return next;
       }
       // Refused. If another tab (or a password change) stored a new pair meanwhile, that one stands; else log out.
       await this.reloadFromStorage();
-      if (this.session && this.session.refreshToken !== session.refreshToken) return this.session;
+      if (this.session && this.session.accessToken !== session?.accessToken) return this.session;
       await this.clear();
       return null;
     }).finally(() => {

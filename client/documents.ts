@@ -55,7 +55,7 @@ export const LoginDocument = graphql(`
 `);
 
 export const RefreshTokenDocument = graphql(`
-  mutation RefreshToken($refreshToken: String!) {
+  mutation RefreshToken($refreshToken: String) {
     refreshToken(refreshToken: $refreshToken) {
       __typename
       ...AuthPayloadFields

@@ -5,7 +5,8 @@ export interface StoredSession {
   readonly accessToken: string;
   /** ISO date-time, in the server's clock. */
   readonly accessTokenExpiresAt: string;
-  readonly refreshToken: string;
+  /** Null in cookie mode: the browser keeps it in an HttpOnly cookie. */
+  readonly refreshToken: string | null;
   readonly refreshTokenExpiresAt: string;
   /** When the pair was received, in milliseconds of the server's clock: with the expiry, gives its lifetime. */
   readonly receivedAt: number;

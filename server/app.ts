@@ -15,9 +15,11 @@ import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { clientAddressResolver } from './http/client-address.js';
+import { corsSetting } from './http/cors.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
 import { useRequestHardening } from './http/request-hardening.js';
+import { useRefreshTokenCookie } from './http/refresh-token-cookie.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
@@ -60,7 +62,14 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
 
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContextFactory({ tokens, revocation: revocations, services, clientAddress }),
+    context: createContextFactory({
+      tokens,
+      revocation: revocations,
+      services,
+      clientAddress,
+      cookieMode: config.refreshTokenCookie,
+    }),
+    cors: corsSetting(config.corsOrigins),
     graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL,
     landingPage: false,
@@ -73,7 +82,8 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     plugins: [
       useRequestFloodLimit(config.rateLimits.requests, clientAddress),
       useDatabaseHealthCheck(db, revocations),
-      ...(config.demoPage ? [useDemoPage()] : []),
+      ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
+      ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),
       ...useRequestHardening(config),
     ],
   });

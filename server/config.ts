@@ -36,6 +36,13 @@ export interface Config {
   };
   /** proxy-addr trust list: whose `X-Forwarded-For` names the client. Empty: the socket's peer is the client. */
   readonly trustedProxies: string[];
+  /** Send the refresh token as an HttpOnly `__Host-` cookie instead of in response bodies. */
+  readonly refreshTokenCookie: boolean;
+  /**
+   * Origins whose pages may call the API from a browser: `*` is any origin without credentials (cookies); a list is
+   * those origins only, with credentials; empty is same-origin only.
+   */
+  readonly corsOrigins: '*' | string[];
   readonly graphiql: boolean;
   /** Limits on what one GraphQL document may ask. */
   readonly graphqlLimits: { maxAliases: number; maxDepth: number; maxTokens: number; maxCost: number };
@@ -77,6 +84,34 @@ const rateLimit = (name: string) =>
     return { points: Number(points), durationSeconds };
   });
 
+/** `*`, `none`, or a comma-separated list of origins (`https://app.example.com`) exactly as a browser sends them. */
+const corsOrigins = z.string().transform((value, ctx): '*' | string[] => {
+  if (value.trim() === '*') return '*';
+  if (value.trim() === 'none') return [];
+  const origins = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const malformed = origins.filter((origin) => !isOrigin(origin));
+  if (malformed.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `CORS_ORIGINS must be *, none, or origins such as https://app.example.com (no path); not ${malformed.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return origins;
+});
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const environment = z.object({
@@ -108,6 +143,8 @@ const environment = z.object({
   RATE_LIMIT_ADDRESS: rateLimit('RATE_LIMIT_ADDRESS').default({ points: 100, durationSeconds: 15 * 60 }),
   RATE_LIMIT_REQUESTS: rateLimit('RATE_LIMIT_REQUESTS').default({ points: 6000, durationSeconds: 60 }),
   TRUSTED_PROXY: z.string().default(''),
+  REFRESH_TOKEN_COOKIE: booleanString.default(false),
+  CORS_ORIGINS: z.preprocess(emptyAsUndefined, corsOrigins.optional()),
   GRAPHIQL: z.preprocess(emptyAsUndefined, booleanString.optional()),
   GRAPHQL_INTROSPECTION: z.preprocess(emptyAsUndefined, booleanString.optional()),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(5),
@@ -143,6 +180,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'TESSERA_WORKERS above 1 needs DATABASE_URL: embedded PGlite allows one process per data directory.',
     );
   }
+  if (vars.REFRESH_TOKEN_COOKIE && vars.CORS_ORIGINS === '*') {
+    throw new ConfigError(
+      'CORS_ORIGINS=* cannot be used with REFRESH_TOKEN_COOKIE=true: any site could then trade the cookie for an ' +
+        'access token. List the origins of your front ends, or leave CORS_ORIGINS unset for same-origin only.',
+    );
+  }
   return Object.freeze({
     nodeEnv: vars.NODE_ENV,
     host: vars.HOST,
@@ -168,6 +211,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustedProxies: vars.TRUSTED_PROXY.split(',')
       .map((entry) => entry.trim())
       .filter(Boolean),
+    refreshTokenCookie: vars.REFRESH_TOKEN_COOKIE,
+    corsOrigins: vars.CORS_ORIGINS ?? (vars.REFRESH_TOKEN_COOKIE ? [] : '*'),
     graphiql: vars.GRAPHIQL ?? vars.NODE_ENV !== 'production',
     graphqlLimits: Object.freeze({
       maxAliases: vars.GRAPHQL_MAX_ALIASES,

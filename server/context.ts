@@ -10,6 +10,7 @@ import type { SessionService } from './auth/session.service.js';
 import { tokenFromAuthorizationHeader } from './auth/authorization-header.js';
 import type { RevocationCheck } from './auth/revocation.js';
 import type { Role } from './db/database.js';
+import { refreshTokenCookie, type RefreshTokenCookie } from './http/refresh-token-cookie.js';
 import type { UserService } from './users/user.service.js';
 
 /** Who is asking: set only from a verified, unrevoked access token. */
@@ -36,6 +37,8 @@ export interface Context {
   readonly authenticatedInRequest: Set<string>;
   /** Recorded on the session a login opens. */
   readonly client: ClientInfo;
+  /** In cookie mode (REFRESH_TOKEN_COOKIE=true), where the refresh token travels instead of the response body. */
+  readonly refreshTokenCookie: RefreshTokenCookie | null;
   readonly services: Services;
 }
 
@@ -49,6 +52,7 @@ export function createContextFactory(deps: {
   services: Services;
   /** The client's address for this request (the socket's peer, or as a trusted proxy reports it). */
   clientAddress: (req: IncomingMessage | undefined) => string | null;
+  cookieMode: boolean;
 }) {
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const base = {
@@ -57,6 +61,7 @@ export function createContextFactory(deps: {
         userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
         ip: deps.clientAddress(req),
       },
+      refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
       services: deps.services,
     };
     const anonymous: Context = { viewer: null, credentials: null, ...base };

@@ -48,8 +48,8 @@ export class UsernameTakenError extends ExpectedError {
 export class InvalidRefreshTokenError extends ExpectedError {
   override name = 'InvalidRefreshTokenError';
   readonly code = 'INVALID_REFRESH_TOKEN';
-  constructor() {
-    super('The refresh token is invalid or has expired. Log in again.');
+  constructor(message = 'The refresh token is invalid or has expired. Log in again.') {
+    super(message);
   }
 }
 

@@ -28,6 +28,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.headers.authorization',
           'headers.cookie',
           '*.headers.cookie',
+          'headers["set-cookie"]',
+          '*.headers["set-cookie"]',
           'databaseUrl',
           'jwtSecret',
         ],

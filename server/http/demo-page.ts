@@ -13,16 +13,27 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** What the demo page needs to know of this server to create its client (`/demo/settings.json`). */
+export interface DemoSettings {
+  /** The server sends the refresh token as an HttpOnly cookie: the client must run in cookie mode. */
+  refreshTokenCookie: boolean;
+}
+
 /**
  * Serves the demo page (client/demo, built by `npm run build:demo` into dist/demo) at `/demo/`, so that a person
  * can try register, login, sessions and logout in a browser against this server.
  */
-export function useDemoPage(): Plugin {
+export function useDemoPage(settings: DemoSettings): Plugin {
+  const settingsJson = JSON.stringify(settings);
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/demo' && !url.pathname.startsWith('/demo/')) return;
       if (url.pathname === '/demo') {
         endResponse(new fetchAPI.Response(null, { status: 308, headers: { location: '/demo/' } }));
+        return;
+      }
+      if (url.pathname === '/demo/settings.json') {
+        endResponse(new fetchAPI.Response(settingsJson, { headers: { 'content-type': 'application/json' } }));
         return;
       }
       let relative: string;

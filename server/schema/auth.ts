@@ -13,14 +13,22 @@ import {
 import { builder } from './builder.js';
 import { UserType } from './user.js';
 
-export const AuthPayloadType = builder.objectRef<AuthPayload>('AuthPayload').implement({
+/** The pair as the client receives it: in cookie mode the refresh token is in `Set-Cookie`, not here. */
+type DeliveredAuthPayload = Omit<AuthPayload, 'refreshToken'> & { readonly refreshToken: string | null };
+
+export const AuthPayloadType = builder.objectRef<DeliveredAuthPayload>('AuthPayload').implement({
   description:
     'A token pair. Send the access token as `Authorization: Bearer <accessToken>`; trade the refresh token for a ' +
     'new pair with `refreshToken` before the access token expires. Each refresh token works once.',
   fields: (t) => ({
     accessToken: t.exposeString('accessToken'),
     accessTokenExpiresAt: t.expose('accessTokenExpiresAt', { type: 'DateTime' }),
-    refreshToken: t.exposeString('refreshToken'),
+    refreshToken: t.exposeString('refreshToken', {
+      nullable: true,
+      description:
+        'Null when the server runs in cookie mode (REFRESH_TOKEN_COOKIE=true): the token is then in an HttpOnly ' +
+        '`__Host-` cookie that no script can read, and `refreshToken` takes it from there.',
+    }),
     refreshTokenExpiresAt: t.expose('refreshTokenExpiresAt', { type: 'DateTime' }),
     user: t.expose('user', { type: UserType }),
   }),
@@ -36,8 +44,7 @@ builder.mutationFields((t) => ({
       email: t.arg.string(),
       password: t.arg.string({ required: true }),
     },
-    resolve: (_root, args, context) =>
-      context.services.auth.register(args, context.client).then(authenticated(context)),
+    resolve: (_root, args, context) => context.services.auth.register(args, context.client).then(deliver(context)),
   }),
   login: t.field({
     type: AuthPayloadType,
@@ -47,7 +54,7 @@ builder.mutationFields((t) => ({
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
     },
-    resolve: (_root, args, context) => context.services.auth.login(args, context.client).then(authenticated(context)),
+    resolve: (_root, args, context) => context.services.auth.login(args, context.client).then(deliver(context)),
   }),
   refreshToken: t.field({
     type: AuthPayloadType,
@@ -55,9 +62,22 @@ builder.mutationFields((t) => ({
       'Trades a refresh token for a new pair; the one presented is spent. Presenting a spent one again ends its ' +
       'session, except for a repeat within a few seconds, which gets the same pair. Needs no access token.',
     errors: { types: [InvalidRefreshTokenError, RateLimitedError], union: { name: 'RefreshTokenResult' } },
-    args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: (_root, args, context) =>
-      context.services.sessions.refresh(args.refreshToken, context.client).then(authenticated(context)),
+    args: {
+      refreshToken: t.arg.string({
+        description: 'The refresh token. Leave it out in cookie mode: the `__Host-` cookie is read instead.',
+      }),
+    },
+    resolve: async (_root, args, context) => {
+      const cookie = context.refreshTokenCookie;
+      const presented = args.refreshToken ?? (await cookie?.read()) ?? null;
+      // Not a guess at anything, so it costs no rate-limit point: a page load with no session asks this.
+      if (presented === null) throw new InvalidRefreshTokenError('No refresh token was sent. Log in.');
+      return context.services.sessions.refresh(presented, context.client).then(deliver(context), async (error) => {
+        // A cookie the server will never accept again is dropped, so the browser stops sending it.
+        if (error instanceof InvalidRefreshTokenError) await cookie?.clear();
+        throw error;
+      });
+    },
   }),
   changePassword: t.field({
     type: AuthPayloadType,
@@ -76,20 +96,25 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       context.services.auth
         .changePassword(context.credentials!, args, context.client)
-        .then(authenticated(context), rethrowAuthFailure),
+        .then(deliver(context), rethrowAuthFailure),
   }),
   logout: t.boolean({
     description: 'Ends the session of the access token this request was sent with, and revokes the token.',
     authScopes: { loggedIn: true },
-    resolve: async (_root, _args, { credentials, services }) => {
+    resolve: async (_root, _args, { credentials, services, refreshTokenCookie }) => {
       await services.sessions.logout(credentials!);
+      await refreshTokenCookie?.clear();
       return true;
     },
   }),
   logoutAll: t.int({
     description: 'Ends every session of the viewer, this one included. Returns how many ended.',
     authScopes: { loggedIn: true },
-    resolve: (_root, _args, { viewer, services }) => services.sessions.logoutAll(viewer!.userId),
+    resolve: async (_root, _args, { viewer, services, refreshTokenCookie }) => {
+      const ended = await services.sessions.logoutAll(viewer!.userId);
+      await refreshTokenCookie?.clear();
+      return ended;
+    },
   }),
 }));
 
@@ -101,10 +126,16 @@ function rethrowAuthFailure(error: unknown): never {
   throw error;
 }
 
-/** Lets the payload show the user who just proved their identity their own private fields. */
-function authenticated(context: Context) {
-  return (payload: AuthPayload) => {
+/**
+ * Hands a new pair to the client: in cookie mode the refresh token goes into the cookie and out of the body. Lets
+ * the payload show the user who just proved their identity their own private fields.
+ */
+function deliver(context: Context) {
+  return async (payload: AuthPayload): Promise<DeliveredAuthPayload> => {
     context.authenticatedInRequest.add(payload.user.id);
-    return payload;
+    const cookie = context.refreshTokenCookie;
+    if (!cookie) return payload;
+    await cookie.set(payload.refreshToken, payload.refreshTokenExpiresAt);
+    return { ...payload, refreshToken: null };
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LOGIN, ME, registerUser } from '../helpers/accounts.js';
+import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
+import { LOGIN, ME, PASSWORD, REGISTER, registerUser, uniqueUsername } from '../helpers/accounts.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -26,5 +27,36 @@ describe('secrets never reach logs or error messages', () => {
     }
     // The signature part alone is enough to replay a token; it must not appear either.
     expect(logs).not.toContain(account.accessToken.split('.')[2]);
+  });
+});
+
+describe('secrets in cookie mode', () => {
+  let cookieApp: TestApp;
+  beforeAll(async () => {
+    cookieApp = await createTestApp({ LOG_LEVEL: 'trace', REFRESH_TOKEN_COOKIE: 'true' });
+  });
+  afterAll(() => cookieApp.close());
+
+  const refreshCookieOf = (headers: Headers) =>
+    headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0]!)
+      .find((pair) => pair.startsWith(`${REFRESH_TOKEN_COOKIE_NAME}=`))!
+      .slice(REFRESH_TOKEN_COOKIE_NAME.length + 1);
+
+  it('refresh cookies sent and received at trace level are never logged', async () => {
+    const registered = await cookieApp.graphql(REGISTER, {
+      variables: { username: uniqueUsername('logs'), password: PASSWORD },
+    });
+    const first = refreshCookieOf(registered.headers);
+    const refreshed = await cookieApp.graphql('mutation { refreshToken { __typename } }', {
+      headers: { cookie: `${REFRESH_TOKEN_COOKIE_NAME}=${first}` },
+    });
+    expect(refreshed.body.data?.refreshToken.__typename).toBe('AuthPayload');
+    const second = refreshCookieOf(refreshed.headers);
+
+    const logs = cookieApp.logs.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const token of [first, second]) expect(logs).not.toContain(token);
   });
 });

@@ -2,6 +2,7 @@ import { Client, fetchExchange } from '@urql/core';
 
 import { tesseraAuthExchanges } from './auth-exchange.js';
 import { AuthSession } from './auth-session.js';
+import { cookieModeStorage } from './cookie-mode-storage.js';
 import { ServerClock } from './server-clock.js';
 import { defaultTokenStorage, type TokenStorage } from './token-storage.js';
 import { createUserApi, type UserApi } from './user.js';
@@ -20,8 +21,15 @@ export type { TesseraSession, TesseraUser, UserApi } from './user.js';
 export interface TesseraClientOptions {
   /** The GraphQL endpoint, e.g. `https://auth.example.com/graphql`. */
   url: string;
-  /** Where the token pair is kept. Default: `localStorage` in browsers, memory elsewhere. */
+  /** Where the token pair is kept. Default: `localStorage` in browsers, memory elsewhere. Unused in cookie mode. */
   storage?: TokenStorage;
+  /**
+   * Cookie mode, for a server run with `REFRESH_TOKEN_COOKIE=true`, in a browser. The refresh token stays in an
+   * HttpOnly cookie that no script can read; the client keeps only the short-lived access token, in memory, and sends
+   * credentials with every request. After a reload, one refresh through the cookie restores the session (await
+   * `User.ready()`). A front end on another origin must be listed in the server's `CORS_ORIGINS`.
+   */
+  refreshTokenCookie?: boolean;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
   /** Extra fetch options (headers, credentials) for every request. */
@@ -51,14 +59,23 @@ export interface TesseraClient {
  */
 export function createTesseraClient(options: TesseraClientOptions): TesseraClient {
   const clock = new ServerClock();
-  const session = new AuthSession(options.storage ?? defaultTokenStorage(), clock);
+  const cookieStorage = options.refreshTokenCookie ? cookieModeStorage() : undefined;
+  const session = new AuthSession(cookieStorage ?? options.storage ?? defaultTokenStorage(), clock, cookieStorage);
   const client = new Client({
     url: options.url,
     fetch: clock.wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
-    fetchOptions: options.fetchOptions,
+    fetchOptions: options.refreshTokenCookie ? withCredentials(options.fetchOptions) : options.fetchOptions,
     // No document cache: after a logout or a user switch, nothing of the previous user may be served.
     exchanges: [...tesseraAuthExchanges(session, clock), fetchExchange],
     preferGetMethod: false,
   });
   return { client, User: createUserApi(client, session, clock) };
+}
+
+/** Every request sends and accepts cookies, also across origins (the server must allow the origin: CORS_ORIGINS). */
+function withCredentials(fetchOptions: TesseraClientOptions['fetchOptions']): () => RequestInit {
+  return () => ({
+    ...(typeof fetchOptions === 'function' ? fetchOptions() : fetchOptions),
+    credentials: 'include',
+  });
 }

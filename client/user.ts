@@ -41,6 +41,12 @@ export interface UserApi {
    */
   logout(): Promise<void>;
   /**
+   * Resolves once the session is loaded (from storage; in cookie mode, by one refresh through the cookie after a
+   * reload), with whether a user is logged in. Before that, `token()` may say false for a session being restored.
+   * @example `if (!(await User.ready())) showLogin();`
+   */
+  ready(): Promise<boolean>;
+  /**
    * Whether a token is held (the classic `!!jwt`).
    * @example `if (!User.token()) showLogin();`
    */
@@ -108,6 +114,10 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       } finally {
         await session.clear();
       }
+    },
+    async ready() {
+      await session.ready;
+      return session.current !== null;
     },
     token: () => session.current !== null,
     async me() {

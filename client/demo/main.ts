@@ -2,7 +2,12 @@ import { CombinedError } from '@urql/core';
 
 import { createTesseraClient, TesseraError, type TesseraUser } from '../index.js';
 
-const { User } = createTesseraClient({ url: new URL('/graphql', window.location.href).href });
+// The server says whether it keeps the refresh token in a cookie (REFRESH_TOKEN_COOKIE=true).
+const settings = (await (await fetch('settings.json')).json()) as { refreshTokenCookie: boolean };
+const { User } = createTesseraClient({
+  url: new URL('/graphql', window.location.href).href,
+  refreshTokenCookie: settings.refreshTokenCookie,
+});
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = element('status');
@@ -97,8 +102,8 @@ element('logout-all-button').addEventListener('click', () => attempt(() => User.
 // Every login, refresh and logout, here or in another tab, redraws the page.
 User.onChange(({ user }) => render(user));
 
-// A stored session shows at once; then the server confirms it (or the client logs out if it was revoked).
+// A stored (or, in cookie mode, restored) session shows; the server confirms it, or the client logs out if revoked.
 void attempt(async () => {
-  if (!User.token()) return render(null);
+  if (!(await User.ready())) return render(null);
   render(await User.me());
 });

@@ -15,7 +15,7 @@ import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { clientAddressResolver } from './http/client-address.js';
-import { corsSetting } from './http/cors.js';
+import { corsSetting, useVaryOnOrigin } from './http/cors.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
 import { useRequestHardening } from './http/request-hardening.js';
@@ -82,6 +82,7 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     plugins: [
       useRequestFloodLimit(config.rateLimits.requests, clientAddress),
       useDatabaseHealthCheck(db, revocations),
+      useVaryOnOrigin(config.corsOrigins),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
       ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),
       ...useRequestHardening(config),

@@ -35,6 +35,8 @@ export interface SessionService {
   refresh(refreshToken: string, client: ClientInfo): Promise<AuthPayload>;
   /** Ends the session of an access token and blacklists the token itself. */
   logout(token: AccessTokenClaims): Promise<void>;
+  /** Ends the session a refresh token belongs to (cookie mode's logout with no access token at hand). */
+  logoutByRefreshToken(refreshToken: string): Promise<void>;
   /** Ends every session of a user; returns how many were live. */
   logoutAll(userId: string): Promise<number>;
   /** Ends one of the user's own sessions; false when they have no such live session. */
@@ -172,6 +174,19 @@ export function createSessionService(deps: {
         await insertRevokedToken(trx, { jti: token.jti, userId: token.userId, expiresAt });
         revoked.push({ type: 'token', jti: token.jti, until: expiresAt.getTime() });
         const ended = await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
+        revoked.push(...ended.map(sessionRevoked));
+      });
+    },
+
+    async logoutByRefreshToken(presented) {
+      // Whoever holds the token could use the session anyway; ending it grants nothing, and says nothing back.
+      if (!isWellFormedRefreshToken(presented)) return;
+      const token = await findRefreshToken(db, hashRefreshToken(presented));
+      if (!token) return;
+      await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        const session = await findSessionForUpdate(trx, token.session_id);
+        if (!session || session.revoked_at !== null) return;
+        const ended = await revokeSessions(trx, { userId: session.user_id, sessionId: session.id }, 'LOGOUT');
         revoked.push(...ended.map(sessionRevoked));
       });
     },

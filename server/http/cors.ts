@@ -1,4 +1,4 @@
-import type { YogaServerOptions } from 'graphql-yoga';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 
 import type { Config } from '../config.js';
 
@@ -16,5 +16,21 @@ export function corsSetting(origins: Config['corsOrigins']): CorsSetting {
   return (request: Request) => {
     const origin = request.headers.get('origin');
     return origin !== null && allowed.has(origin) ? { origin: [origin], credentials: true } : false;
+  };
+}
+
+/**
+ * With an origin list, the answer depends on `Origin` even where Yoga's single-origin path adds no `Vary`: say so,
+ * or a shared cache could hand one origin's CORS headers to another.
+ */
+export function useVaryOnOrigin(origins: Config['corsOrigins']): Plugin {
+  return {
+    onResponse({ response }) {
+      if (origins === '*' || origins.length === 0) return;
+      const vary = response.headers.get('vary');
+      if (!vary?.split(',').some((name) => name.trim().toLowerCase() === 'origin')) {
+        response.headers.append('vary', 'Origin');
+      }
+    },
   };
 }

@@ -10,7 +10,7 @@ import {
   UsernameTakenError,
   ValidationError,
 } from '../errors.js';
-import { builder } from './builder.js';
+import { builder, notLoggedInError } from './builder.js';
 import { UserType } from './user.js';
 
 /** The pair as the client receives it: in cookie mode the refresh token is in `Set-Cookie`, not here. */
@@ -68,7 +68,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, context) => {
-      const cookie = context.refreshTokenCookie;
+      const cookie = args.refreshToken == null ? context.refreshTokenCookie : null;
       const presented = args.refreshToken ?? (await cookie?.read()) ?? null;
       // Not a guess at anything, so it costs no rate-limit point: a page load with no session asks this.
       if (presented === null) throw new InvalidRefreshTokenError('No refresh token was sent. Log in.');
@@ -99,10 +99,14 @@ builder.mutationFields((t) => ({
         .then(deliver(context), rethrowAuthFailure),
   }),
   logout: t.boolean({
-    description: 'Ends the session of the access token this request was sent with, and revokes the token.',
-    authScopes: { loggedIn: true },
+    description:
+      'Ends the session of the access token this request was sent with, and revokes the token. In cookie mode it ' +
+      "also ends the refresh cookie's session and clears the cookie, and needs no access token when the cookie is sent.",
     resolve: async (_root, _args, { credentials, services, refreshTokenCookie }) => {
-      await services.sessions.logout(credentials!);
+      const cookieToken = (await refreshTokenCookie?.read()) ?? null;
+      if (!credentials && cookieToken === null) throw notLoggedInError();
+      if (credentials) await services.sessions.logout(credentials);
+      if (cookieToken !== null) await services.sessions.logoutByRefreshToken(cookieToken);
       await refreshTokenCookie?.clear();
       return true;
     },

@@ -29,7 +29,7 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer === null
-        ? new GraphQLError('You must be logged in.', { extensions: { code: 'UNAUTHENTICATED' } })
+        ? notLoggedInError()
         : new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN' } }),
   },
   errors: {
@@ -40,3 +40,8 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.queryType({});
 builder.mutationType({});
+
+/** The error of a field that needs a viewer, asked without one. */
+export function notLoggedInError(): GraphQLError {
+  return new GraphQLError('You must be logged in.', { extensions: { code: 'UNAUTHENTICATED' } });
+}

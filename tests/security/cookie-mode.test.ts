@@ -152,6 +152,30 @@ describe('cookie mode', () => {
     }
   });
 
+  it('logout with only the cookie (a page that holds no access token) ends that session and clears the cookie', async () => {
+    const { response, cookie } = await registered();
+    const { accessToken } = response.body.data!.register;
+    const out = await app.graphql('mutation { logout }', { headers: cookieHeader(cookie.value) });
+    expect(out.body).toEqual({ data: { logout: true } });
+    expect(isCleared(refreshCookieOf(out))).toBe(true);
+    expect((await app.graphql(ME, { token: accessToken })).body.errors?.[0]?.extensions?.reason).toBe('TOKEN_REVOKED');
+    const after = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    expect(after.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+
+    const nobody = await app.graphql('mutation { logout }');
+    expect(nobody.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('a refused refresh token argument leaves the browser cookie alone (it was not the cookie that failed)', async () => {
+    const { cookie } = await registered();
+    const refused = await app.graphql(REFRESH, {
+      variables: { refreshToken: 'C'.repeat(43) },
+      headers: cookieHeader(cookie.value),
+    });
+    expect(refused.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+    expect(refreshCookieOf(refused)).toBeUndefined();
+  });
+
   it('cross-site form post (CSRF) cannot spend the cookie: refused before any resolver runs', async () => {
     const { cookie } = await registered();
     for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
@@ -215,11 +239,14 @@ describe('CORS_ORIGINS', () => {
       const response = await preflight(origin);
       expect(response.headers.get('access-control-allow-origin')).toBe(origin);
       expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
     }
     for (const origin of ['https://evil.example', 'null', 'https://app.example.com.evil.example']) {
       const response = await preflight(origin);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      // Shared caches must not hand a listed origin's answer to this one, or the other way round.
+      expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
     }
   });
 });

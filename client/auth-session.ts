@@ -31,6 +31,10 @@ export class AuthSession {
   private refreshing: Promise<StoredSession | null> | undefined;
   private readonly loaded: Promise<void>;
   private markRestored: () => void = () => {};
+  /** Cookie mode: how to refresh through the cookie, once the auth exchange has handed it over. */
+  private restoreFn: RefreshFn | undefined;
+  /** Cookie mode: why the last restore failed (the server could not be reached), for `settled` to retry. */
+  private restoreError: unknown;
   /** Resolves once the session is known: read from storage, and in cookie mode restored through the cookie. */
   readonly ready: Promise<void>;
 
@@ -58,22 +62,45 @@ export class AuthSession {
           this.markRestored = resolve;
         })
       : this.loaded;
-    storage.subscribe?.(() => void this.reloadFromStorage());
+    // In cookie mode a login in another tab shows here only as a changed hint: the session comes through the cookie.
+    storage.subscribe?.(() => void this.reloadFromStorage().then(() => this.restoreThroughCookie()));
   }
 
   /**
    * Cookie mode, at start: after a reload the page holds no token, but the browser may hold the refresh cookie. One
    * refresh through it restores the session. Called once by the auth exchange, which holds every operation until
-   * this settles; resolves `ready` whatever happens (a failure leaves the client logged out).
+   * this settles; resolves `ready` whatever happens (a failure leaves the client logged out, for `settled` to retry).
    */
   async restore(refreshFn: RefreshFn): Promise<void> {
+    this.restoreFn = refreshFn;
     await this.loaded;
     try {
-      if (this.cookieMode && !this.session && this.cookieMode.mayHaveSession()) await this.refresh(refreshFn);
-    } catch {
-      // The server could not be reached: the page starts logged out, as it would with no cookie.
+      await this.restoreThroughCookie();
     } finally {
       this.markRestored();
+    }
+  }
+
+  /** `ready`, and then a restore that failed for want of the server tried once more; its failure is thrown. */
+  async settled(): Promise<void> {
+    await this.ready;
+    if (this.restoreError === undefined) return;
+    await this.restoreThroughCookie();
+    if (this.restoreError !== undefined) throw this.restoreError;
+  }
+
+  /** Cookie mode: whether the browser may hold a refresh cookie (for a logout that must reach the server). */
+  mayHaveCookieSession(): boolean {
+    return this.cookieMode?.mayHaveSession() ?? false;
+  }
+
+  private async restoreThroughCookie(): Promise<void> {
+    this.restoreError = undefined;
+    if (!this.restoreFn || this.session || !this.mayHaveCookieSession()) return;
+    try {
+      await this.refresh(this.restoreFn);
+    } catch (error) {
+      this.restoreError = error;
     }
   }
 
@@ -86,7 +113,8 @@ export class AuthSession {
     return () => this.listeners.delete(listener);
   }
 
-  async set(session: StoredSession, type: 'login' | 'refresh'): Promise<void> {
+  async set(received: StoredSession, type: 'login' | 'refresh'): Promise<void> {
+    const session = this.matchingServerMode(received);
     this.session = session;
     await this.storage.save(session);
     this.emit({ type, user: session.user, fromOtherTab: false });
@@ -126,8 +154,9 @@ export class AuthSession {
       if (replaced && !this.isExpiring(session)) return session;
       const next = await refreshFn(session?.refreshToken ?? null);
       if (next) {
-        await this.set(next, session ? 'refresh' : 'login');
-        return next;
+        // In cookie mode the cookie may belong to someone else by now (another tab logged in as another user).
+        await this.set(next, session?.user.id === next.user.id ? 'refresh' : 'login');
+        return this.session;
       }
       // Refused. If another tab (or a password change) stored a new pair meanwhile, that one stands; else log out.
       await this.reloadFromStorage();
@@ -138,6 +167,24 @@ export class AuthSession {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /** A client and server that disagree on cookie mode half work; say so once, and keep no token the page must not. */
+  private matchingServerMode(session: StoredSession): StoredSession {
+    if (this.cookieMode && session.refreshToken !== null) {
+      warnOnce(
+        'Tessera: refreshTokenCookie is set, but the server sent the refresh token in the response body. Run the ' +
+          'server with REFRESH_TOKEN_COOKIE=true; the token is not kept, so the session ends with its access token.',
+      );
+      return { ...session, refreshToken: null };
+    }
+    if (!this.cookieMode && session.refreshToken === null) {
+      warnOnce(
+        'Tessera: the server keeps the refresh token in a cookie (REFRESH_TOKEN_COOKIE=true). Create the client with ' +
+          '`refreshTokenCookie: true`, or refreshes will fail from another origin.',
+      );
+    }
+    return session;
   }
 
   private async withLock<T>(work: () => Promise<T>): Promise<T> {
@@ -157,4 +204,11 @@ export class AuthSession {
   private emit(change: AuthChange): void {
     for (const listener of this.listeners) listener(change);
   }
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
 }

@@ -43,6 +43,8 @@ export interface UserApi {
   /**
    * Resolves once the session is loaded (from storage; in cookie mode, by one refresh through the cookie after a
    * reload), with whether a user is logged in. Before that, `token()` may say false for a session being restored.
+   * @throws urql's `CombinedError` when a cookie-mode restore could not reach the server (twice: at start and on
+   *   this call); calling again tries again.
    * @example `if (!(await User.ready())) showLogin();`
    */
   ready(): Promise<boolean>;
@@ -109,14 +111,18 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       throw new TesseraError(outcome);
     },
     async logout() {
+      await session.ready;
       try {
-        if (session.current) await client.mutation(LogoutDocument, {}, fresh).toPromise();
+        // In cookie mode the server ends the cookie's session even when this page holds no access token.
+        if (session.current || session.mayHaveCookieSession()) {
+          await client.mutation(LogoutDocument, {}, fresh).toPromise();
+        }
       } finally {
         await session.clear();
       }
     },
     async ready() {
-      await session.ready;
+      await session.settled();
       return session.current !== null;
     },
     token: () => session.current !== null,
@@ -132,6 +138,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       return dataOrThrow(await client.mutation(RevokeSessionDocument, { id }, fresh)).revokeSession;
     },
     async logoutAll() {
+      await session.ready;
       try {
         return dataOrThrow(await client.mutation(LogoutAllDocument, {}, fresh)).logoutAll;
       } finally {

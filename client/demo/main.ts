@@ -3,7 +3,9 @@ import { CombinedError } from '@urql/core';
 import { createTesseraClient, TesseraError, type TesseraUser } from '../index.js';
 
 // The server says whether it keeps the refresh token in a cookie (REFRESH_TOKEN_COOKIE=true).
-const settings = (await (await fetch('settings.json')).json()) as { refreshTokenCookie: boolean };
+const settings = (await fetch('settings.json')
+  .then((response) => response.json())
+  .catch(() => ({ refreshTokenCookie: false }))) as { refreshTokenCookie: boolean };
 const { User } = createTesseraClient({
   url: new URL('/graphql', window.location.href).href,
   refreshTokenCookie: settings.refreshTokenCookie,

@@ -121,15 +121,65 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
     await context.close();
   });
 
+  async function registerIn(page: Page, username: string) {
+    await page.getByLabel('Username', { exact: true }).first().fill(username);
+    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+  }
+
+  it('a login in one tab shows in the other, which restores the session through the cookie', async () => {
+    const context = await browser.newContext();
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await first.goto(`${server.url}/demo/`);
+    await second.goto(`${server.url}/demo/`);
+    await expect.poll(() => status(second).textContent()).toBe('Not logged in.');
+
+    const alice = uniqueUsername('alice');
+    await registerIn(first, alice);
+    await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${alice}.`);
+
+    // Someone else logs in in the second tab: the cookie is theirs now, and the first tab follows.
+    await second.getByRole('button', { name: 'Log out', exact: true }).click();
+    await expect.poll(() => status(first).textContent()).toBe('Not logged in.');
+    const bob = uniqueUsername('bob');
+    await registerIn(second, bob);
+    await expect.poll(() => status(first).textContent()).toBe(`Logged in as ${bob}.`);
+    await context.close();
+  });
+
+  it('a restore the network failed is tried again by User.ready(), and logout still ends the session', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo/`);
+    const username = uniqueUsername('offline');
+    await registerIn(page, username);
+
+    let aborted = 0;
+    await context.route('**/graphql', async (route) => {
+      const refresh = JSON.parse(route.request().postData() ?? '{}').operationName === 'RefreshToken';
+      if (refresh && aborted === 0) {
+        aborted++;
+        return route.abort('internetdisconnected');
+      }
+      return route.continue();
+    });
+    await page.reload();
+    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    expect(aborted).toBe(1);
+
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    expect((await context.cookies()).filter((c) => c.name === REFRESH_TOKEN_COOKIE_NAME)).toEqual([]);
+    await context.close();
+  });
+
   it('a logout in one tab logs the other tab out, though neither holds the refresh token', async () => {
     const context = await browser.newContext();
     const [first, second] = [await context.newPage(), await context.newPage()];
     await first.goto(`${server.url}/demo/`);
     const username = uniqueUsername('cookietabs');
-    await first.getByLabel('Username', { exact: true }).first().fill(username);
-    await first.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
-    await first.getByRole('button', { name: 'Register' }).click();
-    await expect.poll(() => status(first).textContent()).toBe(`Logged in as ${username}.`);
+    await registerIn(first, username);
 
     await second.goto(`${server.url}/demo/`);
     await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${username}.`);

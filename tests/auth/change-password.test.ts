@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LOGIN, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
+import { CHANGE_PASSWORD, LOGIN, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -9,27 +9,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const CHANGE_PASSWORD = /* GraphQL */ `
-  mutation ($current: String!, $next: String!) {
-    changePassword(currentPassword: $current, newPassword: $next) {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        refreshToken
-        user {
-          id
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-      ... on ValidationError {
-        field
-      }
-    }
-  }
-`;
 const NEW_PASSWORD = 'a brand new passphrase';
 
 const changePassword = (token: string, current: string, next: string) =>

@@ -97,6 +97,28 @@ export const REFRESH = /* GraphQL */ `
   }
 `;
 
+export const CHANGE_PASSWORD = /* GraphQL */ `
+  mutation ($current: String!, $next: String!) {
+    changePassword(currentPassword: $current, newPassword: $next) {
+      __typename
+      ... on AuthPayload {
+        accessToken
+        refreshToken
+        user {
+          id
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on ValidationError {
+        field
+      }
+    }
+  }
+`;
+
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;

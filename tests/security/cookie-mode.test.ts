@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
-import { LOGIN, ME, PASSWORD, REFRESH, REGISTER, uniqueUsername } from '../helpers/accounts.js';
+import { CHANGE_PASSWORD, LOGIN, ME, PASSWORD, REFRESH, REGISTER, uniqueUsername } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -23,18 +23,6 @@ const COOKIE_REFRESH = /* GraphQL */ `
       ... on Error {
         code
         message
-      }
-    }
-  }
-`;
-
-const CHANGE_PASSWORD = /* GraphQL */ `
-  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
-    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        refreshToken
       }
     }
   }
@@ -96,7 +84,7 @@ describe('cookie mode', () => {
 
     const changed = await app.graphql(CHANGE_PASSWORD, {
       token: refreshed.body.data?.refreshToken.accessToken,
-      variables: { currentPassword: PASSWORD, newPassword: `${PASSWORD} again` },
+      variables: { current: PASSWORD, next: `${PASSWORD} again` },
     });
     expect(changed.body.data?.changePassword).toMatchObject({ __typename: 'AuthPayload', refreshToken: null });
     expect(JSON.stringify(changed.body)).not.toContain(refreshCookieOf(changed)!.value);

@@ -54,9 +54,9 @@ program
     'Delete expired blacklist entries, refresh tokens and ended sessions (the server also does this hourly).',
   )
   .action(() =>
-    withDatabase(async (connection) => {
+    withDatabase(async (connection, config) => {
       await migrateToLatest(connection.db);
-      const counts = await pruneNow(connection.db);
+      const counts = await pruneNow(connection.db, new Date(), config.jwtClockToleranceSeconds);
       console.log(
         `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
           `${counts.sessions} sessions.`,
@@ -70,7 +70,7 @@ function parseRole(value: string): Role {
   return role;
 }
 
-async function withDatabase(work: (connection: DatabaseConnection) => Promise<void>): Promise<void> {
+async function withDatabase(work: (connection: DatabaseConnection, config: Config) => Promise<void>): Promise<void> {
   let config: Config;
   let connection: DatabaseConnection;
   try {
@@ -84,7 +84,7 @@ async function withDatabase(work: (connection: DatabaseConnection) => Promise<vo
     return;
   }
   try {
-    await work(connection);
+    await work(connection, config);
   } finally {
     await connection.close();
   }

@@ -39,7 +39,11 @@ export async function startServer(
     rateLimits = await createRateLimits(config, connection.target);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
     server = createServer(yoga);
-    stopPruning = startPruning(connection.db, config.pruneIntervalSeconds, logger);
+    stopPruning = startPruning(
+      connection.db,
+      { intervalSeconds: config.pruneIntervalSeconds, clockToleranceSeconds: config.jwtClockToleranceSeconds },
+      logger,
+    );
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);

@@ -14,6 +14,27 @@ export type RevocationEvent =
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
 
+/** One access token blacklisted, until it expires. */
+export const tokenRevoked = (token: { jti: string; expires_at: Date }): RevocationEvent => ({
+  type: 'token',
+  jti: token.jti,
+  until: token.expires_at.getTime(),
+});
+
+/** A session ended: its access tokens are refused until the last of them expires. */
+export const sessionRevoked = (session: { id: string; access_expires_at: Date }): RevocationEvent => ({
+  type: 'session',
+  sessionId: session.id,
+  until: session.access_expires_at.getTime(),
+});
+
+/** A user's tokens minted before this version are stale. */
+export const userVersionRaised = (user: { id: string; token_version: number }): RevocationEvent => ({
+  type: 'user',
+  userId: user.id,
+  version: user.token_version,
+});
+
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('token'), jti: z.string(), until: z.number() }),
   z.object({ type: z.literal('session'), sessionId: z.string(), until: z.number() }),

@@ -31,7 +31,7 @@ export async function startMemoryRevocations(
 
   async function reload() {
     const loading = ++generation;
-    const events = await findLiveRevocations(connection.db, new Date());
+    const events = await findLiveRevocations(connection.db, new Date(sweepBefore()));
     for (const event of events) state.apply(event);
     state.sweep(sweepBefore());
     // A disconnection during the load makes this load worthless: the next connection starts another.

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-import type { Database, SessionRow } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { notifyRevocations } from '../db/revocation.repository.js';
 import { toRevocationNotices, type RevocationEvent, type RevocationNotice } from './revocation-events.js';
 import type { Revocations } from './revocation.js';
@@ -33,15 +33,3 @@ export async function inRevokingTransaction<T>(
   await sink.awaitDelivery(notices.map((notice) => notice.id));
   return result;
 }
-
-export const sessionRevoked = (session: Pick<SessionRow, 'id' | 'access_expires_at'>): RevocationEvent => ({
-  type: 'session',
-  sessionId: session.id,
-  until: session.access_expires_at.getTime(),
-});
-
-export const userVersionRaised = (user: { id: string; token_version: number }): RevocationEvent => ({
-  type: 'user',
-  userId: user.id,
-  version: user.token_version,
-});

@@ -23,7 +23,8 @@ import {
   hashRefreshToken,
   isWellFormedRefreshToken,
 } from './refresh-tokens.js';
-import { inRevokingTransaction, sessionRevoked, userVersionRaised, type RevocationSink } from './revoking.js';
+import { sessionRevoked, tokenRevoked, userVersionRaised } from './revocation-events.js';
+import { inRevokingTransaction, type RevocationSink } from './revoking.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { toSession, type ClientInfo, type Session } from './session.js';
 import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
@@ -172,7 +173,7 @@ export function createSessionService(deps: {
       await inRevokingTransaction(db, revocations, async (trx, revoked) => {
         const expiresAt = new Date(token.expiresAt * 1000);
         await insertRevokedToken(trx, { jti: token.jti, userId: token.userId, expiresAt });
-        revoked.push({ type: 'token', jti: token.jti, until: expiresAt.getTime() });
+        revoked.push(tokenRevoked({ jti: token.jti, expires_at: expiresAt }));
         const ended = await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
         revoked.push(...ended.map(sessionRevoked));
       });

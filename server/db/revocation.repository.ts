@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 
-import { REVOCATION_CHANNEL, type RevocationEvent, type RevocationNotice } from '../auth/revocation-events.js';
+import {
+  REVOCATION_CHANNEL,
+  sessionRevoked,
+  tokenRevoked,
+  userVersionRaised,
+  type RevocationEvent,
+  type RevocationNotice,
+} from '../auth/revocation-events.js';
 import type { Database } from './database.js';
 
 /**
@@ -13,25 +20,20 @@ export async function notifyRevocations(db: Kysely<Database>, notices: readonly 
   }
 }
 
-/** Every revocation that still guards a live token, as events: what a process loads into memory at start. */
-export async function findLiveRevocations(db: Kysely<Database>, now: Date): Promise<RevocationEvent[]> {
+/**
+ * Every revocation that still guards a token some check may accept, as events: what a process loads into memory at
+ * start. `after`: entries that stopped guarding before it are left out (now, less the clock tolerance).
+ */
+export async function findLiveRevocations(db: Kysely<Database>, after: Date): Promise<RevocationEvent[]> {
   const [tokens, sessions, users] = await Promise.all([
-    db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>', now).execute(),
+    db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>', after).execute(),
     db
       .selectFrom('sessions')
       .select(['id', 'access_expires_at'])
       .where('revoked_at', 'is not', null)
-      .where('access_expires_at', '>', now)
+      .where('access_expires_at', '>', after)
       .execute(),
     db.selectFrom('users').select(['id', 'token_version']).where('token_version', '>', 0).execute(),
   ]);
-  return [
-    ...tokens.map((row): RevocationEvent => ({ type: 'token', jti: row.jti, until: row.expires_at.getTime() })),
-    ...sessions.map((row): RevocationEvent => ({
-      type: 'session',
-      sessionId: row.id,
-      until: row.access_expires_at.getTime(),
-    })),
-    ...users.map((row): RevocationEvent => ({ type: 'user', userId: row.id, version: row.token_version })),
-  ];
+  return [...tokens.map(tokenRevoked), ...sessions.map(sessionRevoked), ...users.map(userVersionRaised)];
 }

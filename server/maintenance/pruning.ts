@@ -7,15 +7,24 @@ import type { Logger } from '../logger.js';
 /** Kept past expiry for clocks that disagree by up to this much (the server's and the database's). */
 const CLOCK_SKEW_MARGIN_MS = 60_000;
 
-export function pruneNow(db: Kysely<Database>, now = new Date()): Promise<PruneCounts> {
-  return pruneExpired(db, new Date(now.getTime() - CLOCK_SKEW_MARGIN_MS));
+/**
+ * Deletes what guards nothing any more. A blacklist entry is kept as long as a token it refuses could be accepted:
+ * past its expiry by JWT_CLOCK_TOLERANCE, and the skew margin on top.
+ */
+export function pruneNow(db: Kysely<Database>, now = new Date(), clockToleranceSeconds = 0): Promise<PruneCounts> {
+  return pruneExpired(db, new Date(now.getTime() - CLOCK_SKEW_MARGIN_MS - clockToleranceSeconds * 1000));
 }
 
 /** Prunes on a timer (PRUNE_INTERVAL). Returns the function that stops it. */
-export function startPruning(db: Kysely<Database>, intervalSeconds: number, logger: Logger): () => void {
+export function startPruning(
+  db: Kysely<Database>,
+  settings: { intervalSeconds: number; clockToleranceSeconds: number },
+  logger: Logger,
+): () => void {
+  const { intervalSeconds, clockToleranceSeconds } = settings;
   if (intervalSeconds <= 0) return () => {};
   const timer = setInterval(() => {
-    pruneNow(db).then(
+    pruneNow(db, new Date(), clockToleranceSeconds).then(
       (counts) => logger.debug(counts, 'Pruned expired tokens and sessions'),
       (error: unknown) => logger.error({ err: error }, 'Pruning failed'),
     );

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
 import { findUserById, findUserByUsername, updateUserRole } from '../db/user.repository.js';
-import { inRevokingTransaction, userVersionRaised, type RevocationSink } from '../auth/revoking.js';
+import { userVersionRaised } from '../auth/revocation-events.js';
+import { inRevokingTransaction, type RevocationSink } from '../auth/revoking.js';
 import { isUuid } from './user-input.js';
 import { toUser, type User } from './user.js';
 

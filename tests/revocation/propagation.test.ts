@@ -17,9 +17,7 @@ describe('revocation across servers on one database', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     a = await createTestApp({}, database, { keepDatabaseOpen: true });
-    b = await createTestApp({}, database.url ? await secondConnection(database) : database, {
-      keepDatabaseOpen: !database.url,
-    });
+    b = await secondApp(database);
   });
   afterAll(async () => {
     await b.close();
@@ -72,10 +70,35 @@ describe('revocation across servers on one database', () => {
   it('a server started after the revocations refuses them too', async () => {
     const account = await registerUser(a);
     await a.graphql('mutation { logout }', { token: account.accessToken });
-    const late = await createTestApp({}, database.url ? await secondConnection(database) : database, {
-      keepDatabaseOpen: !database.url,
-    });
+    const late = await secondApp(database);
     try {
+      expect(await tokenStatus(late, account.accessToken)).toBe('TOKEN_REVOKED');
+    } finally {
+      await late.close();
+    }
+  });
+});
+
+describe('JWT_CLOCK_TOLERANCE and a server started later', () => {
+  const env = { ACCESS_TOKEN_TTL: '1s', JWT_CLOCK_TOLERANCE: '30s' };
+  let database: TestDatabase;
+  let a: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    a = await createTestApp(env, database, { keepDatabaseOpen: true });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await database?.close();
+  });
+
+  it('loads the revocations of tokens expired but still inside the tolerance', async () => {
+    const account = await registerUser(a);
+    await a.graphql('mutation { logout }', { token: account.accessToken });
+    await sleep(1_500); // past the token's exp, well inside the 30 s tolerance that still accepts it
+    const late = await secondApp(database, env);
+    try {
+      expect(await tokenStatus(a, account.accessToken)).toBe('TOKEN_REVOKED');
       expect(await tokenStatus(late, account.accessToken)).toBe('TOKEN_REVOKED');
     } finally {
       await late.close();
@@ -144,6 +167,13 @@ describe.runIf(testDriver === 'postgres')('when the listener connection is lost'
 });
 
 /** Another connection (pool and listener) to the same Postgres database: what a second process would have. */
+/** Another server on the same database: on Postgres with connections of its own, on PGlite in the same instance. */
+async function secondApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+  return createTestApp(env, database.url ? await secondConnection(database) : database, {
+    keepDatabaseOpen: !database.url,
+  });
+}
+
 async function secondConnection(
   database: TestDatabase,
   listenerOptions?: Parameters<typeof postgresConnection>[2],

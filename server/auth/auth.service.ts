@@ -14,7 +14,7 @@ import { AuthFailure } from './auth-failure.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
-import { sessionRevoked, tokenRevoked, userVersionRaised } from './revocation-events.js';
+import { sessionRevoked, userVersionRaised } from './revocation-events.js';
 import { inRevokingTransaction, type RevocationSink } from './revoking.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import type { ClientInfo } from './session.js';

@@ -45,16 +45,6 @@ export async function createRateLimits(
   const perAccount = limiter('account', config.rateLimits.perAccount);
   const perAddress = limiter('address', config.rateLimits.perAddress);
 
-  async function spend(bucket: RateLimiterAbstract, key: string): Promise<number> {
-    try {
-      await bucket.consume(key);
-      return 0;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw rejection; // the store failed: an unexpected error, masked for the client
-    }
-  }
-
   return {
     async attempt(action, { account, address }) {
       const waits = await Promise.all([
@@ -78,13 +68,16 @@ export function createRequestLimiter(limit: RateLimit) {
     duration: limit.durationSeconds,
   });
   /** Seconds to wait, or 0 when the request may proceed. */
-  return async (address: string): Promise<number> => {
-    try {
-      await bucket.consume(address);
-      return 0;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw rejection;
-    }
-  };
+  return (address: string): Promise<number> => spend(bucket, address);
+}
+
+/** Spends a point of `key`: 0 when there was one, else the seconds until there is. */
+async function spend(bucket: RateLimiterAbstract, key: string): Promise<number> {
+  try {
+    await bucket.consume(key);
+    return 0;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw rejection; // the store failed: an unexpected error, masked for the client
+  }
 }

@@ -74,19 +74,23 @@ export function createContextFactory(deps: {
       const viewer = { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
       return { viewer, credentials: claims, ...base };
     } catch (error) {
-      if (error instanceof AuthFailure) throw invalidTokenError(error);
+      if (error instanceof AuthFailure) throw authFailureError(error, { http: true });
       throw error;
     }
   };
 }
 
-function invalidTokenError(failure: AuthFailure): GraphQLError {
+/**
+ * A refused access token as GraphQL sees it: `UNAUTHENTICATED` with the reason. Refused up front (`http`), the
+ * response is a 401 with `WWW-Authenticate`; found mid-execution, it is an error in a 200 like any other.
+ */
+export function authFailureError(failure: AuthFailure, options: { http: boolean }): GraphQLError {
   return new GraphQLError(failure.message, {
     extensions: {
       code: 'UNAUTHENTICATED',
       reason: failure.reason,
       // Read by Yoga for the response's status and headers, and left out of the body.
-      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+      ...(options.http && { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } } }),
     },
   });
 }

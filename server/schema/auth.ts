@@ -1,8 +1,6 @@
-import { GraphQLError } from 'graphql';
-
 import { AuthFailure } from '../auth/auth-failure.js';
 import type { AuthPayload } from '../auth/token-pair.js';
-import type { Context } from '../context.js';
+import { authFailureError, type Context } from '../context.js';
 import {
   InvalidCredentialsError,
   InvalidRefreshTokenError,
@@ -124,10 +122,7 @@ builder.mutationFields((t) => ({
 
 /** A token that stopped standing mid-request is the same error as one refused up front (but mid-execution: no 401). */
 function rethrowAuthFailure(error: unknown): never {
-  if (error instanceof AuthFailure) {
-    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', reason: error.reason } });
-  }
-  throw error;
+  throw error instanceof AuthFailure ? authFailureError(error, { http: false }) : error;
 }
 
 /**

@@ -12,7 +12,7 @@ export const SKIP_AUTH = 'tesseraSkipAuth';
 const SENT_WITH = 'tesseraAccessToken';
 
 /** The `reason` of a 401 from the server (TOKEN_EXPIRED, TOKEN_STALE, TOKEN_REVOKED, TOKEN_INVALID), if any. */
-export function refusedTokenReason(error: CombinedError | undefined): string | undefined {
+function refusedTokenReason(error: CombinedError | undefined): string | undefined {
   const refused = error?.graphQLErrors.find((e) => e.extensions?.code === 'UNAUTHENTICATED' && e.extensions.reason);
   return refused?.extensions.reason as string | undefined;
 }

@@ -82,7 +82,7 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     plugins: [
       useRequestFloodLimit(config.rateLimits.requests, clientAddress),
       useDatabaseHealthCheck(db, revocations),
-      useVaryOnOrigin(config.corsOrigins),
+      ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
       ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),
       ...useRequestHardening(config),

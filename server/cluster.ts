@@ -23,7 +23,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   }
 
   let stopping = false;
-  const fork = () => cluster.fork({ TESSERA_WORKER: '1' });
+  const fork = () => cluster.fork();
   cluster.on('exit', (worker: Worker, code, signal) => {
     if (stopping) return;
     logger.error({ pid: worker.process.pid, code, signal }, 'A worker exited; starting another');

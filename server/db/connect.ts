@@ -37,11 +37,11 @@ export function databaseTargetFromConfig(config: { databaseUrl: string | undefin
 
 /** Opens the database and checks that it answers; throws `DatabaseUnavailableError` with a plain reason if not. */
 export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseConnection> {
-  return target.kind === 'postgres' ? connectPostgres(target.url, target) : connectPGlite(target.dataDir, target);
+  return target.kind === 'postgres' ? connectPostgres(target.url) : connectPGlite(target);
 }
 
-async function connectPostgres(url: string, target: DatabaseTarget): Promise<DatabaseConnection> {
-  const connection = postgresConnection(url, target);
+async function connectPostgres(url: string): Promise<DatabaseConnection> {
+  const connection = postgresConnection(url);
   try {
     await sql`select 1`.execute(connection.db);
   } catch (error) {
@@ -54,24 +54,21 @@ async function connectPostgres(url: string, target: DatabaseTarget): Promise<Dat
 }
 
 /** A connection pool over Postgres (not yet checked to answer), with LISTEN on a dedicated connection. */
-export function postgresConnection(
-  url: string,
-  target: DatabaseTarget = { kind: 'postgres', url },
-  listenerOptions: PgListenerOptions = {},
-): DatabaseConnection {
+export function postgresConnection(url: string, listenerOptions: PgListenerOptions = {}): DatabaseConnection {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    target,
+    target: { kind: 'postgres', url },
     listen: (channel, handlers) => listenWithPg(url, channel, handlers, listenerOptions),
     close: () => db.destroy(),
   };
 }
 
-async function connectPGlite(dataDir: string | undefined, target: DatabaseTarget): Promise<DatabaseConnection> {
+async function connectPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<DatabaseConnection> {
+  const { dataDir } = target;
   const unlock = dataDir ? await lockDataDirectory(dataDir) : async () => {};
   try {
     const pgliteDir = dataDir ? join(dataDir, 'pglite') : undefined;

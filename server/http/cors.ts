@@ -20,13 +20,12 @@ export function corsSetting(origins: Config['corsOrigins']): CorsSetting {
 }
 
 /**
- * With an origin list, the answer depends on `Origin` even where Yoga's single-origin path adds no `Vary`: say so,
+ * For an origin list: the answer depends on `Origin` even where Yoga's single-origin path adds no `Vary`. Say so,
  * or a shared cache could hand one origin's CORS headers to another.
  */
-export function useVaryOnOrigin(origins: Config['corsOrigins']): Plugin {
+export function useVaryOnOrigin(): Plugin {
   return {
     onResponse({ response }) {
-      if (origins === '*' || origins.length === 0) return;
       const vary = response.headers.get('vary');
       if (!vary?.split(',').some((name) => name.trim().toLowerCase() === 'origin')) {
         response.headers.append('vary', 'Origin');

@@ -176,8 +176,8 @@ async function secondApp(database: TestDatabase, env: Record<string, string> = {
 
 async function secondConnection(
   database: TestDatabase,
-  listenerOptions?: Parameters<typeof postgresConnection>[2],
+  listenerOptions?: Parameters<typeof postgresConnection>[1],
 ): Promise<TestDatabase> {
-  const connection = postgresConnection(database.url!, undefined, listenerOptions);
+  const connection = postgresConnection(database.url!, listenerOptions);
   return { ...connection, url: database.url };
 }

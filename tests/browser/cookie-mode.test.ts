@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
 import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
 import { browserAvailable, launchBrowser } from '../helpers/browser.js';
-import { runCommand } from '../helpers/run-command.js';
 import { testDriver } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -48,7 +47,6 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(await runCommand('npm', ['run', '--silent', 'build:demo'], {}, 120_000)).toMatchObject({ code: 0 });
     // A 3 s access token, so that the client also refreshes silently through the cookie during the test.
     server = await startTestServer({ REFRESH_TOKEN_COOKIE: 'true', ACCESS_TOKEN_TTL: '3s' });
     browser = await launchBrowser();

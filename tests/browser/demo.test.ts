@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
 import { browserAvailable, launchBrowser } from '../helpers/browser.js';
-import { runCommand } from '../helpers/run-command.js';
 import { testDriver } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -12,8 +11,6 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('the /demo page in
   let browser: Browser;
 
   beforeAll(async () => {
-    // Build the page from the current sources, as `npm install` (prepare) does.
-    expect(await runCommand('npm', ['run', '--silent', 'build:demo'], {}, 120_000)).toMatchObject({ code: 0 });
     server = await startTestServer();
     browser = await launchBrowser();
   });

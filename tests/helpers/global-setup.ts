@@ -7,6 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
+import { runCommand } from './run-command.js';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A PGlite data directory right after initdb, as a tarball: loading it skips four seconds of initdb. */
@@ -16,7 +18,17 @@ declare module 'vitest' {
   }
 }
 
+// Once for the whole run: two browser test files building it at once could empty dist/demo under each other.
+let demoBuilt: Promise<void> | undefined;
+
+/** The demo page, built from the current sources as `npm install` (prepare) does, for the browser tests. */
+async function buildDemoPage(): Promise<void> {
+  const result = await runCommand('npm', ['run', '--silent', 'build:demo'], {}, 120_000);
+  if (result.code !== 0) throw new Error(`npm run build:demo failed:\n${result.stdout}${result.stderr}`);
+}
+
 export default async function setup(project: TestProject) {
+  await (demoBuilt ??= buildDemoPage());
   const dir = await mkdtemp(join(tmpdir(), 'tessera-test-'));
   const pglite = await PGlite.create();
   const templatePath = join(dir, 'pglite-template.tar');

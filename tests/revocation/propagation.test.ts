@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { postgresConnection } from '../../server/db/connect.js';
-import { loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
+import { createUserService } from '../../server/users/user.service.js';
+import { CHANGE_PASSWORD, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, testDriver, type TestDatabase } from '../helpers/test-database.js';
+import { decodeClaims } from '../helpers/tokens.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,7 +39,7 @@ describe('revocation across servers on one database', () => {
     const second = await loginPair(a, account.username, account.password);
     const third = await loginPair(a, account.username, account.password);
 
-    const sid = JSON.parse(Buffer.from(second.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+    const sid = decodeClaims(second.accessToken).sid;
     await a.graphql('mutation($id: ID!) { revokeSession(id: $id) }', {
       token: account.accessToken,
       variables: { id: sid },
@@ -56,15 +58,16 @@ describe('revocation across servers on one database', () => {
   it('a password change or a role change on one makes older tokens stale on the other', async () => {
     const account = await registerUser(a);
     const other = await loginPair(a, account.username, account.password);
-    await a.graphql(
-      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { __typename } }',
-      {
-        token: account.accessToken,
-        variables: { c: account.password, n: 'another long passphrase' },
-      },
-    );
+    await a.graphql(CHANGE_PASSWORD, {
+      token: account.accessToken,
+      variables: { current: account.password, next: 'another long passphrase' },
+    });
     expect(await tokenStatus(b, account.accessToken)).toBe('TOKEN_STALE');
     expect(await tokenStatus(b, other.accessToken)).toBe('TOKEN_REVOKED');
+
+    const promoted = await registerUser(a);
+    await createUserService({ db: a.database.db, revocations: a.revocations }).setRole({ id: promoted.id }, 'ADMIN');
+    expect(await tokenStatus(b, promoted.accessToken)).toBe('TOKEN_STALE');
   });
 
   it('a server started after the revocations refuses them too', async () => {

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ME, registerUser, type Account } from '../helpers/accounts.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
 import { base64url, decodeClaims, signWithServerKey } from '../helpers/tokens.js';
 
 let app: TestApp;
@@ -44,7 +44,7 @@ describe('access token attacks', () => {
   });
 
   it('a token signed with HS512 under the right secret is refused: the algorithm is pinned', async () => {
-    const token = jwt.sign(claims, 'test-secret-that-is-at-least-32-bytes-long', {
+    const token = jwt.sign(claims, TEST_JWT_SECRET, {
       algorithm: 'HS512',
       header: { alg: 'HS512', typ: 'at+jwt' },
     });

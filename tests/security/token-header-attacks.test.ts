@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ME, registerUser, type Account } from '../helpers/accounts.js';
+import { ME, registerUser, tokenStatus, type Account } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { decodeClaims, signWithServerKey } from '../helpers/tokens.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -33,10 +33,7 @@ afterAll(async () => {
   await new Promise((resolve) => attacker.close(resolve));
 });
 
-const status = async (token: string) => {
-  const { status, body } = await app.graphql(ME, { token });
-  return status === 200 ? 'OK' : String(body.errors?.[0]?.extensions?.reason);
-};
+const status = (token: string) => tokenStatus(app, token);
 const attackerKey = 'attacker-key-that-is-at-least-32-bytes-long';
 const signWithAttackerKey = (header: Record<string, unknown>) =>
   jwt.sign(claims, attackerKey, {

@@ -42,8 +42,11 @@ async function createPostgresDatabase(listenerOptions?: PgListenerOptions): Prom
     ...connection,
     url: url.toString(),
     close: async () => {
-      await connection.close();
-      await withAdminClient(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
+      try {
+        await connection.close();
+      } finally {
+        await withAdminClient(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
+      }
     },
   };
 }

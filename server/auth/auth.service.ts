@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
-import { findUserById, findUserByUsername, insertUser, lockUser, updateUserPassword } from '../db/user.repository.js';
+import { findUserById, findUserByUsername, insertUser, lockUser, raiseTokenVersion } from '../db/user.repository.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
 import { toUser } from '../users/user.js';
 import { checkEmail, checkUsername, USERNAME_MAX_LENGTH } from '../users/user-input.js';
@@ -99,7 +99,7 @@ export function createAuthService(deps: {
         const session = await findSessionForUpdate(trx, token.sessionId);
         // Revoked between the request's token check and now (a logout elsewhere): the token no longer stands.
         if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');
-        const updated = await updateUserPassword(trx, row.id, passwordHash);
+        const updated = await raiseTokenVersion(trx, row.id, { password_hash: passwordHash });
         if (!updated) throw new InvalidCredentialsError();
         revoked.push(userVersionRaised(updated));
         const ended = await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');

@@ -25,40 +25,20 @@ export async function insertUser(db: Kysely<Database>, user: NewUserRow): Promis
     .executeTakeFirst();
 }
 
-/** Sets the role and raises the token version, so tokens that carry the old role stop working at once. */
-export function updateUserRole(db: Kysely<Database>, id: string, role: Role): Promise<UserRow | undefined> {
-  return db
-    .updateTable('users')
-    .set((eb) => ({ role, token_version: eb('token_version', '+', 1) }))
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** Sets a new password hash and raises the token version: every access token minted before stops working. */
-export function updateUserPassword(
-  db: Kysely<Database>,
-  id: string,
-  passwordHash: string,
-): Promise<UserRow | undefined> {
-  return db
-    .updateTable('users')
-    .set((eb) => ({ password_hash: passwordHash, token_version: eb('token_version', '+', 1) }))
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** Raises the token version: every access token minted before is TOKEN_STALE. Returns the new version. */
+/**
+ * Raises the token version, with the change that calls for it (a new role, a new password hash), so that every
+ * access token minted before is TOKEN_STALE at once.
+ */
 export function raiseTokenVersion(
   db: Kysely<Database>,
   id: string,
-): Promise<{ id: string; token_version: number } | undefined> {
+  changes: { role?: Role; password_hash?: string } = {},
+): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
-    .set((eb) => ({ token_version: eb('token_version', '+', 1) }))
+    .set((eb) => ({ ...changes, token_version: eb('token_version', '+', 1) }))
     .where('id', '=', id)
-    .returning(['id', 'token_version'])
+    .returningAll()
     .executeTakeFirst();
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
-import { findUserById, findUserByUsername, updateUserRole } from '../db/user.repository.js';
+import { findUserById, findUserByUsername, raiseTokenVersion } from '../db/user.repository.js';
 import { userVersionRaised } from '../auth/revocation-events.js';
 import { inRevokingTransaction, type RevocationSink } from '../auth/revoking.js';
 import { isUuid } from './user-input.js';
@@ -27,7 +27,7 @@ export function createUserService(deps: { db: Kysely<Database>; revocations: Rev
       const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
       if (id === undefined || !isUuid(id)) return null;
       const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
-        const updated = await updateUserRole(trx, id, role);
+        const updated = await raiseTokenVersion(trx, id, { role });
         if (updated) revoked.push(userVersionRaised(updated));
         return updated;
       });

@@ -25,18 +25,22 @@ export const AuthPayloadFieldsFragment = graphql(`
   }
 `);
 
+export const ErrorFieldsFragment = graphql(`
+  fragment ErrorFields on Error {
+    code
+    message
+    ... on ValidationError {
+      field
+    }
+  }
+`);
+
 export const RegisterDocument = graphql(`
   mutation Register($username: String!, $email: String, $password: String!) {
     register(username: $username, email: $email, password: $password) {
       __typename
       ...AuthPayloadFields
-      ... on Error {
-        code
-        message
-      }
-      ... on ValidationError {
-        field
-      }
+      ...ErrorFields
     }
   }
 `);
@@ -46,10 +50,7 @@ export const LoginDocument = graphql(`
     login(username: $username, password: $password) {
       __typename
       ...AuthPayloadFields
-      ... on Error {
-        code
-        message
-      }
+      ...ErrorFields
     }
   }
 `);
@@ -59,10 +60,7 @@ export const RefreshTokenDocument = graphql(`
     refreshToken(refreshToken: $refreshToken) {
       __typename
       ...AuthPayloadFields
-      ... on Error {
-        code
-        message
-      }
+      ...ErrorFields
     }
   }
 `);
@@ -72,13 +70,7 @@ export const ChangePasswordDocument = graphql(`
     changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
       __typename
       ...AuthPayloadFields
-      ... on Error {
-        code
-        message
-      }
-      ... on ValidationError {
-        field
-      }
+      ...ErrorFields
     }
   }
 `);

@@ -16,10 +16,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n": typeof types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
-    "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n": typeof types.RegisterDocument,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.LoginDocument,
-    "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RefreshTokenDocument,
-    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
+    "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RefreshTokenDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.ChangePasswordDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": typeof types.LogoutAllDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
@@ -29,10 +30,11 @@ type Documents = {
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
-    "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n": types.RegisterDocument,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.LoginDocument,
-    "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.RefreshTokenDocument,
-    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n": types.ChangePasswordDocument,
+    "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
+    "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.RefreshTokenDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.ChangePasswordDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": types.LogoutAllDocument,
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
@@ -65,19 +67,23 @@ export function graphql(source: "\n  fragment AuthPayloadFields on AuthPayload {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n"): (typeof documents)["\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ... on Error {\n        code\n        message\n      }\n      ... on ValidationError {\n        field\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,7 +1,7 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { freePort } from '../tests/helpers/server-process.js';
+import { freePort, startServerProcess } from '../tests/helpers/server-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -52,28 +52,26 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   };
 }
 
-/** The real `server/main.ts`, as `npm start` runs it (used for TESSERA_WORKERS=2). */
+/** The real `server/main.ts`, as `npm start` runs it (used for TESSERA_WORKERS=2), once every worker serves. */
 export async function startMainServer(env: Record<string, string>): Promise<BenchServer> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
+  const server = await startServerProcess(env);
   const workers = Number(env.TESSERA_WORKERS ?? 1);
   const deadline = Date.now() + 60_000;
-  while ((output.match(/Tessera is serving GraphQL/g)?.length ?? 0) < workers) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+  while ((server.output().match(/Tessera is serving GraphQL/g)?.length ?? 0) < workers) {
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`${workers} workers did not start:\n${server.output()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const unsupported = () => Promise.reject(new Error('not a bench-server'));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     eventLoopDelay: unsupported,
     resetEventLoopDelay: unsupported,
-    stop: () => stopChild(child, () => child.kill('SIGTERM')),
+    stop: async () => {
+      await server.stop();
+    },
   };
 }
 

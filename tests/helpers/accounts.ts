@@ -9,59 +9,61 @@ export function uniqueUsername(prefix = 'user'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
-export const REGISTER = /* GraphQL */ `
-  mutation Register($username: String!, $email: String, $password: String!) {
-    register(username: $username, email: $email, password: $password) {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        accessTokenExpiresAt
-        refreshToken
-        refreshTokenExpiresAt
-        user {
-          id
-          username
-          email
-          role
-          createdAt
-          lastLoginAt
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-      ... on ValidationError {
-        field
-      }
+/** What the auth mutations below select: the pair and its user, or the error member. */
+const AUTH_RESULT_FRAGMENTS = /* GraphQL */ `
+  fragment AuthResult on AuthPayload {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    refreshTokenExpiresAt
+    user {
+      id
+      username
+      email
+      role
+      createdAt
+      lastLoginAt
+    }
+  }
+
+  fragment ErrorResult on Error {
+    code
+    message
+    ... on ValidationError {
+      field
     }
   }
 `;
 
-export const LOGIN = /* GraphQL */ `
-  mutation Login($username: String!, $password: String!) {
-    login(username: $username, password: $password) {
+/** An auth mutation's document: `field(args)` selecting its whole result union. */
+const authMutation = (signature: string, field: string) => /* GraphQL */ `
+  mutation ${signature} {
+    ${field} {
       __typename
-      ... on AuthPayload {
-        accessToken
-        accessTokenExpiresAt
-        refreshToken
-        refreshTokenExpiresAt
-        user {
-          id
-          username
-          email
-          role
-          lastLoginAt
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
+      ...AuthResult
+      ...ErrorResult
     }
   }
+  ${AUTH_RESULT_FRAGMENTS}
 `;
+
+export const REGISTER = authMutation(
+  'Register($username: String!, $email: String, $password: String!)',
+  'register(username: $username, email: $email, password: $password)',
+);
+
+export const LOGIN = authMutation(
+  'Login($username: String!, $password: String!)',
+  'login(username: $username, password: $password)',
+);
+
+/** Without `$refreshToken`, cookie mode reads the cookie. */
+export const REFRESH = authMutation('Refresh($refreshToken: String)', 'refreshToken(refreshToken: $refreshToken)');
+
+export const CHANGE_PASSWORD = authMutation(
+  'ChangePassword($current: String!, $next: String!)',
+  'changePassword(currentPassword: $current, newPassword: $next)',
+);
 
 export const ME = /* GraphQL */ `
   query Me {
@@ -70,51 +72,6 @@ export const ME = /* GraphQL */ `
       username
       email
       role
-    }
-  }
-`;
-
-export const REFRESH = /* GraphQL */ `
-  mutation Refresh($refreshToken: String!) {
-    refreshToken(refreshToken: $refreshToken) {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        accessTokenExpiresAt
-        refreshToken
-        refreshTokenExpiresAt
-        user {
-          id
-          username
-          role
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-    }
-  }
-`;
-
-export const CHANGE_PASSWORD = /* GraphQL */ `
-  mutation ($current: String!, $next: String!) {
-    changePassword(currentPassword: $current, newPassword: $next) {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        refreshToken
-        user {
-          id
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-      ... on ValidationError {
-        field
-      }
     }
   }
 `;

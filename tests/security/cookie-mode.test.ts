@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
 import {
   CHANGE_PASSWORD,
   LOGIN,
@@ -12,48 +11,13 @@ import {
   tokenStatus,
   uniqueUsername,
 } from '../helpers/accounts.js';
+import { cookieHeader, refreshCookieOf, type SetCookie } from '../helpers/refresh-cookie.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 // Cookie mode (REFRESH_TOKEN_COOKIE=true): the refresh token travels only in an HttpOnly `__Host-` cookie, so that
 // an XSS in the page cannot read it, and only pages of allowed origins can have it traded for an access token.
 
-const COOKIE_REFRESH = /* GraphQL */ `
-  mutation CookieRefresh {
-    refreshToken {
-      __typename
-      ... on AuthPayload {
-        accessToken
-        refreshToken
-        user {
-          id
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-    }
-  }
-`;
-
-interface SetCookie {
-  value: string;
-  attributes: string[];
-}
-
-/** The refresh cookie a response sets (the last one, as a browser would keep), or undefined. */
-function refreshCookieOf(response: { headers: Headers }): SetCookie | undefined {
-  const line = response.headers
-    .getSetCookie()
-    .filter((cookie) => cookie.startsWith(`${REFRESH_TOKEN_COOKIE_NAME}=`))
-    .at(-1);
-  if (line === undefined) return undefined;
-  const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-  return { value: decodeURIComponent(pair!.slice(REFRESH_TOKEN_COOKIE_NAME.length + 1)), attributes };
-}
-
-const cookieHeader = (value: string) => ({ cookie: `${REFRESH_TOKEN_COOKIE_NAME}=${value}` });
 const isCleared = (cookie: SetCookie | undefined) =>
   cookie !== undefined &&
   cookie.value === '' &&
@@ -85,7 +49,7 @@ describe('cookie mode', () => {
     expect(loggedIn.body.data?.login.refreshToken).toBeNull();
     expect(JSON.stringify(loggedIn.body)).not.toContain(loginCookie.value);
 
-    const refreshed = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(loginCookie.value) });
+    const refreshed = await app.graphql(REFRESH, { headers: cookieHeader(loginCookie.value) });
     const nextCookie = refreshCookieOf(refreshed)!;
     expect(refreshed.body.data?.refreshToken).toMatchObject({ __typename: 'AuthPayload', refreshToken: null });
     expect(nextCookie.value).not.toBe(loginCookie.value);
@@ -102,7 +66,7 @@ describe('cookie mode', () => {
   it('refreshToken without an argument trades the cookie for a new pair, and rotates the cookie', async () => {
     const { response, cookie } = await registered();
     const userId = response.body.data?.register.user.id;
-    const refreshed = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    const refreshed = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
     const payload = refreshed.body.data?.refreshToken;
     expect(payload).toMatchObject({ __typename: 'AuthPayload', user: { id: userId } });
     expect((await app.graphql(ME, { token: payload.accessToken })).body.data?.me.id).toBe(userId);
@@ -110,26 +74,26 @@ describe('cookie mode', () => {
 
   it('spent refresh cookie replayed (a stolen copy): refused, the cookie cleared, and the session ended', async () => {
     const { cookie } = await registered();
-    const first = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    const first = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
     const { accessToken } = first.body.data!.refreshToken;
 
-    const replay = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    const replay = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
     expect(replay.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
     expect(isCleared(refreshCookieOf(replay))).toBe(true);
     expect(await tokenStatus(app, accessToken)).toBe('TOKEN_REVOKED');
     const successor = refreshCookieOf(first)!.value;
-    const afterReuse = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(successor) });
+    const afterReuse = await app.graphql(REFRESH, { headers: cookieHeader(successor) });
     expect(afterReuse.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
   });
 
   it('forged refresh cookie: refused as INVALID_REFRESH_TOKEN and cleared', async () => {
-    const response = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader('A'.repeat(43)) });
+    const response = await app.graphql(REFRESH, { headers: cookieHeader('A'.repeat(43)) });
     expect(response.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
     expect(isCleared(refreshCookieOf(response))).toBe(true);
   });
 
   it('no cookie at all: INVALID_REFRESH_TOKEN that says none was sent, and no Set-Cookie', async () => {
-    const response = await app.graphql(COOKIE_REFRESH);
+    const response = await app.graphql(REFRESH);
     expect(response.body.data?.refreshToken).toEqual({
       __typename: 'InvalidRefreshTokenError',
       code: 'INVALID_REFRESH_TOKEN',
@@ -144,7 +108,7 @@ describe('cookie mode', () => {
       const out = await app.graphql(mutation, { token: response.body.data?.register.accessToken });
       expect(out.body.errors).toBeUndefined();
       expect(isCleared(refreshCookieOf(out))).toBe(true);
-      const after = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+      const after = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
       expect(after.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
     }
   });
@@ -156,7 +120,7 @@ describe('cookie mode', () => {
     expect(out.body).toEqual({ data: { logout: true } });
     expect(isCleared(refreshCookieOf(out))).toBe(true);
     expect(await tokenStatus(app, accessToken)).toBe('TOKEN_REVOKED');
-    const after = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    const after = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
     expect(after.body.data?.refreshToken).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
 
     const nobody = await app.graphql('mutation { logout }');
@@ -179,19 +143,19 @@ describe('cookie mode', () => {
       const response = await app.yoga.fetch('http://localhost/graphql', {
         method: 'POST',
         headers: { 'content-type': contentType, origin: 'https://evil.example', ...cookieHeader(cookie.value) },
-        body: `query=${encodeURIComponent(COOKIE_REFRESH)}`,
+        body: `query=${encodeURIComponent(REFRESH)}`,
       });
       expect(response.status).toBe(403);
       expect(refreshCookieOf(response)).toBeUndefined();
     }
     // The cookie was not spent by any of them.
-    const legit = await app.graphql(COOKIE_REFRESH, { headers: cookieHeader(cookie.value) });
+    const legit = await app.graphql(REFRESH, { headers: cookieHeader(cookie.value) });
     expect(legit.body.data?.refreshToken.__typename).toBe('AuthPayload');
   });
 
   it('another origin reading the refreshed access token (CORS): no CORS headers unless CORS_ORIGINS lists it', async () => {
     const { cookie } = await registered();
-    const response = await app.graphql(COOKIE_REFRESH, {
+    const response = await app.graphql(REFRESH, {
       headers: { origin: 'https://evil.example', ...cookieHeader(cookie.value) },
     });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
@@ -295,7 +259,7 @@ describe('cookie mode over HTTP', () => {
     fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query: COOKIE_REFRESH }),
+      body: JSON.stringify({ query: REFRESH }),
     }).then(async (response) => (await response.json()).data.refreshToken.code);
 
   it('page loads with no session cost no rate-limit point; guessed cookies do', async () => {

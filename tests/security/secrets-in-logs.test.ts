@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
 import { LOGIN, ME, PASSWORD, REGISTER, registerUser, uniqueUsername } from '../helpers/accounts.js';
+import { cookieHeader, refreshCookieOf } from '../helpers/refresh-cookie.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -37,23 +37,16 @@ describe('secrets in cookie mode', () => {
   });
   afterAll(() => cookieApp.close());
 
-  const refreshCookieOf = (headers: Headers) =>
-    headers
-      .getSetCookie()
-      .map((line) => line.split(';')[0]!)
-      .find((pair) => pair.startsWith(`${REFRESH_TOKEN_COOKIE_NAME}=`))!
-      .slice(REFRESH_TOKEN_COOKIE_NAME.length + 1);
-
   it('refresh cookies sent and received at trace level are never logged', async () => {
     const registered = await cookieApp.graphql(REGISTER, {
       variables: { username: uniqueUsername('logs'), password: PASSWORD },
     });
-    const first = refreshCookieOf(registered.headers);
+    const first = refreshCookieOf(registered)!.value;
     const refreshed = await cookieApp.graphql('mutation { refreshToken { __typename } }', {
-      headers: { cookie: `${REFRESH_TOKEN_COOKIE_NAME}=${first}` },
+      headers: cookieHeader(first),
     });
     expect(refreshed.body.data?.refreshToken.__typename).toBe('AuthPayload');
-    const second = refreshCookieOf(refreshed.headers);
+    const second = refreshCookieOf(refreshed)!.value;
 
     const logs = cookieApp.logs.join('');
     expect(logs.length).toBeGreaterThan(0);

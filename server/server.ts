@@ -10,7 +10,7 @@ import type { DatabaseConnection } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { startPruning } from './maintenance/pruning.js';
-import { createRateLimits, type RateLimits } from './security/rate-limits.js';
+import { createRateLimits } from './security/rate-limits.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -29,14 +29,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   let server: Server | undefined;
   let revocations: Revocations | undefined;
-  let rateLimits: RateLimits | undefined;
   let stopPruning = () => {};
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
     const jwtKey = await loadJwtKey(config, logger);
     revocations = await startRevocations(config, connection, logger);
-    rateLimits = await createRateLimits(config, connection.target);
+    const rateLimits = createRateLimits(config, connection);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
     server = createServer(yoga);
     stopPruning = startPruning(
@@ -52,7 +51,6 @@ export async function startServer(
     stopPruning();
     server?.close();
     await revocations?.close();
-    await rateLimits?.close();
     await connection.close();
     throw error;
   }
@@ -79,7 +77,6 @@ export async function startServer(
         await stopped;
         clearTimeout(force);
         await revocations!.close();
-        await rateLimits!.close();
         await connection.close();
       })()),
   };

@@ -22,6 +22,8 @@ export interface DatabaseConnection {
   readonly target: DatabaseTarget;
   /** Subscribes to a notification channel (Postgres LISTEN; the same on PGlite, in process). */
   readonly listen: ListenFn;
+  /** On Postgres, the pool the queries go through, for libraries that speak to pg directly (the rate limits). */
+  readonly pgPool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export function postgresConnection(url: string, listenerOptions: PgListenerOptio
   return {
     db,
     target: { kind: 'postgres', url },
+    pgPool: pool,
     listen: (channel, handlers) => listenWithPg(url, channel, handlers, listenerOptions),
     close: () => db.destroy(),
   };

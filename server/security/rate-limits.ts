@@ -1,4 +1,3 @@
-import pg from 'pg';
 import {
   RateLimiterMemory,
   RateLimiterPostgres,
@@ -7,7 +6,7 @@ import {
 } from 'rate-limiter-flexible';
 
 import type { Config, RateLimit } from '../config.js';
-import type { DatabaseTarget } from '../db/connect.js';
+import type { DatabaseConnection } from '../db/connect.js';
 import { RateLimitedError } from '../errors.js';
 
 export type LimitedAction = 'login' | 'register' | 'refreshToken' | 'changePassword';
@@ -20,16 +19,14 @@ export type LimitedAction = 'login' | 'register' | 'refreshToken' | 'changePassw
 export interface RateLimits {
   /** Spends one attempt; throws `RateLimitedError` when the account or the address is over its limit. */
   attempt(action: LimitedAction, keys: { account?: string; address: string | null }): Promise<void>;
-  close(): Promise<void>;
 }
 
-export async function createRateLimits(
+export function createRateLimits(
   config: Pick<Config, 'rateLimits'>,
-  target: DatabaseTarget,
-): Promise<RateLimits> {
-  // A small pool of its own: rate-limiter-flexible speaks to pg directly.
-  const pool = target.kind === 'postgres' ? new pg.Pool({ connectionString: target.url, max: 3 }) : undefined;
-  pool?.on('error', () => {});
+  connection: Pick<DatabaseConnection, 'pgPool'>,
+): RateLimits {
+  // rate-limiter-flexible speaks to pg directly: it shares the app's pool.
+  const pool = connection.pgPool;
   const limiter = (name: string, limit: RateLimit): RateLimiterAbstract => {
     const options = { keyPrefix: name, points: limit.points, duration: limit.durationSeconds };
     return pool
@@ -53,9 +50,6 @@ export async function createRateLimits(
       ]);
       const retryAfter = Math.max(...waits);
       if (retryAfter > 0) throw new RateLimitedError(retryAfter);
-    },
-    close: async () => {
-      await pool?.end();
     },
   };
 }

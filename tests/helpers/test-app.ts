@@ -55,7 +55,7 @@ export async function createTestApp(
   const logger = createLogger(config.logLevel, sink);
   const jwtKey = await loadJwtKey(config, logger);
   const revocations = await startRevocations(config, database, logger);
-  const rateLimits = await createRateLimits(config, database.target);
+  const rateLimits = createRateLimits(config, database);
   const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations, rateLimits });
   const db = database;
 
@@ -79,7 +79,6 @@ export async function createTestApp(
     },
     async close() {
       await revocations.close();
-      await rateLimits.close();
       // Several apps may share one database (as processes share Postgres); its owner closes it.
       if (!options.keepDatabaseOpen) await db.close();
     },

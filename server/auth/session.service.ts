@@ -16,7 +16,7 @@ import { InvalidRefreshTokenError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toUser, type User } from '../users/user.js';
 import { isUuid } from '../users/user-input.js';
-import { newAccessTokenRecord, type AccessTokenClaims } from './access-tokens.js';
+import type { AccessTokenClaims } from './access-tokens.js';
 import {
   deriveSuccessorRefreshToken,
   generateRefreshToken,
@@ -27,7 +27,7 @@ import { sessionRevoked, tokenRevoked, userVersionRaised } from './revocation-ev
 import { inRevokingTransaction, type RevocationSink } from './revoking.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { toSession, type ClientInfo, type Session } from './session.js';
-import { earlier, issueTokenPair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
+import { issueTokenPair, preparePair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
 
 export interface SessionService {
   /** Starts a session for a user who just proved who they are (recording the login), and returns its first pair. */
@@ -86,18 +86,14 @@ export function createSessionService(deps: {
       const now = new Date();
       const sessionId = randomUUID();
       const absoluteExpiresAt = new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000);
-      const refreshExpiresAt = earlier(
-        new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
-        absoluteExpiresAt,
-      );
-      const access = newAccessTokenRecord(settings.tokens, {
-        userId: user.id,
-        sessionId,
-        role: user.role,
-        tokenVersion: user.tokenVersion,
-        sessionEndsAt: absoluteExpiresAt,
-      });
       const refreshToken = generateRefreshToken();
+      const { access, refreshExpiresAt, refreshTokenRow } = preparePair(settings, {
+        user,
+        sessionId,
+        sessionEndsAt: absoluteExpiresAt,
+        refreshToken,
+        now,
+      });
       const lastLoginAt = await insertLoginSession(db, {
         session: {
           id: sessionId,
@@ -108,12 +104,7 @@ export function createSessionService(deps: {
           user_agent: client.userAgent,
           ip: client.ip,
         },
-        refreshToken: {
-          token_hash: hashRefreshToken(refreshToken),
-          session_id: sessionId,
-          expires_at: refreshExpiresAt,
-          access_token_claims: JSON.stringify(access),
-        },
+        refreshToken: refreshTokenRow,
       });
       return tokenPairPayload(settings.tokens, {
         user: { ...user, lastLoginAt },

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 
-import type { AccessTokenRecord, Database, SessionRow } from '../db/database.js';
+import type { AccessTokenRecord, Database, RefreshTokensTable, SessionRow } from '../db/database.js';
 import { insertRefreshToken } from '../db/refresh-token.repository.js';
 import { recordSessionUse } from '../db/session.repository.js';
 import type { User } from '../users/user.js';
@@ -23,38 +23,54 @@ export interface SessionSettings {
   readonly refreshReuseGraceSeconds: number;
 }
 
-/**
- * Gives a session a new refresh token and an access token beside it, and records both on the session. The refresh
- * token expires REFRESH_TOKEN_TTL from now, but never after the session's absolute lifetime.
- */
+/** Gives a session a new refresh token and an access token beside it, and records both on the session. */
 export async function issueTokenPair(
   db: Kysely<Database>,
   settings: SessionSettings,
   issue: { user: User; session: SessionRow; refreshToken: string; now: Date },
 ): Promise<AuthPayload> {
   const { user, session, refreshToken, now } = issue;
-  const access = newAccessTokenRecord(settings.tokens, {
-    userId: user.id,
+  const { access, refreshExpiresAt, refreshTokenRow } = preparePair(settings, {
+    user,
     sessionId: session.id,
-    role: user.role,
-    tokenVersion: user.tokenVersion,
     sessionEndsAt: session.absolute_expires_at,
+    refreshToken,
+    now,
   });
-  const refreshExpiresAt = earlier(
-    new Date(now.getTime() + settings.refreshTokenTtlSeconds * 1000),
-    session.absolute_expires_at,
-  );
-  await insertRefreshToken(db, {
-    token_hash: hashRefreshToken(refreshToken),
-    session_id: session.id,
-    expires_at: refreshExpiresAt,
-    access_token_claims: JSON.stringify(access),
-  });
+  await insertRefreshToken(db, refreshTokenRow);
   await recordSessionUse(db, session.id, {
     expiresAt: refreshExpiresAt,
     accessExpiresAt: new Date(access.exp * 1000),
   });
   return tokenPairPayload(settings.tokens, { user, refreshToken, refreshExpiresAt, access });
+}
+
+/**
+ * A new pair for a session, not stored yet: the access token's claims, and the refresh token's row that keeps them
+ * (hashed token, expiry). The refresh token expires REFRESH_TOKEN_TTL from now, but never after the session ends.
+ */
+export function preparePair(
+  settings: SessionSettings,
+  pair: { user: User; sessionId: string; sessionEndsAt: Date; refreshToken: string; now: Date },
+): { access: AccessTokenRecord; refreshExpiresAt: Date; refreshTokenRow: Insertable<RefreshTokensTable> } {
+  const access = newAccessTokenRecord(settings.tokens, {
+    userId: pair.user.id,
+    sessionId: pair.sessionId,
+    role: pair.user.role,
+    tokenVersion: pair.user.tokenVersion,
+    sessionEndsAt: pair.sessionEndsAt,
+  });
+  const refreshExpiresAt = earlier(
+    new Date(pair.now.getTime() + settings.refreshTokenTtlSeconds * 1000),
+    pair.sessionEndsAt,
+  );
+  const refreshTokenRow = {
+    token_hash: hashRefreshToken(pair.refreshToken),
+    session_id: pair.sessionId,
+    expires_at: refreshExpiresAt,
+    access_token_claims: JSON.stringify(access),
+  };
+  return { access, refreshExpiresAt, refreshTokenRow };
 }
 
 /** The payload for a pair already issued: the access token is signed again from its stored claims, identically. */
@@ -71,6 +87,6 @@ export function tokenPairPayload(
   };
 }
 
-export function earlier(a: Date, b: Date): Date {
+function earlier(a: Date, b: Date): Date {
   return a < b ? a : b;
 }

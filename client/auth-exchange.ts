@@ -34,7 +34,8 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
   });
 
   const auth = authExchange(async (utils) => {
-    await session.restore((refreshToken) => refreshWith(utils, clock, refreshToken));
+    const refreshFn = (refreshToken: string | null) => refreshWith(utils, clock, refreshToken);
+    await session.restore(refreshFn);
     // The token the server just refused, if any: a refresh replaces that one (another tab may already have).
     let refused: string | undefined;
     return {
@@ -56,7 +57,7 @@ export function tesseraAuthExchanges(session: AuthSession, clock: ServerClock): 
       async refreshAuth() {
         const replacing = refused ?? session.current?.accessToken;
         refused = undefined;
-        await session.refresh((refreshToken) => refreshWith(utils, clock, refreshToken), replacing);
+        await session.refresh(refreshFn, replacing);
       },
     };
   });

@@ -2,8 +2,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { REFRESH_TOKEN_COOKIE_NAME } from '../../server/http/refresh-token-cookie.js';
-import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
-import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { uniqueUsername } from '../helpers/accounts.js';
+import { browserAvailable, demoStatus, launchBrowser, registerOnDemoPage } from '../helpers/browser.js';
 import { testDriver } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -56,20 +56,15 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
     await server?.close();
   });
 
-  const status = (page: Page) => page.locator('#status');
-
   it('refresh token read by a script in the page: no response body and no page-readable storage ever holds it', async () => {
     const context = await browser.newContext();
     const exchanges = recordExchanges(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
 
     const username = uniqueUsername('cookie');
-    await page.getByLabel('Username', { exact: true }).first().fill(username);
-    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Register' }).click();
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await registerOnDemoPage(page, username);
 
     const [cookie] = (await context.cookies()).filter((c) => c.name === REFRESH_TOKEN_COOKIE_NAME);
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
@@ -77,7 +72,7 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
 
     // A reload leaves no token in the page: the session comes back through the cookie.
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await expect.poll(() => demoStatus(page)).toBe(`Logged in as ${username}.`);
     seen.push(await readableByPage(page));
 
     // Past the access token's lifetime: the client refreshes through the cookie before asking.
@@ -100,10 +95,10 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
 
     // Logout clears the cookie: a reload finds no session.
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     expect((await context.cookies()).filter((c) => c.name === REFRESH_TOKEN_COOKIE_NAME)).toEqual([]);
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     await context.close();
   });
 
@@ -112,37 +107,30 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
     const exchanges = recordExchanges(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     expect((await Promise.all(exchanges)).map((exchange) => exchange.operation)).toEqual([]);
     await context.close();
   });
-
-  async function registerIn(page: Page, username: string) {
-    await page.getByLabel('Username', { exact: true }).first().fill(username);
-    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Register' }).click();
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
-  }
 
   it('a login in one tab shows in the other, which restores the session through the cookie', async () => {
     const context = await browser.newContext();
     const [first, second] = [await context.newPage(), await context.newPage()];
     await first.goto(`${server.url}/demo/`);
     await second.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(second).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(second)).toBe('Not logged in.');
 
     const alice = uniqueUsername('alice');
-    await registerIn(first, alice);
-    await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${alice}.`);
+    await registerOnDemoPage(first, alice);
+    await expect.poll(() => demoStatus(second)).toBe(`Logged in as ${alice}.`);
 
     // Someone else logs in in the second tab: the cookie is theirs now, and the first tab follows.
     await second.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(first).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(first)).toBe('Not logged in.');
     const bob = uniqueUsername('bob');
-    await registerIn(second, bob);
-    await expect.poll(() => status(first).textContent()).toBe(`Logged in as ${bob}.`);
+    await registerOnDemoPage(second, bob);
+    await expect.poll(() => demoStatus(first)).toBe(`Logged in as ${bob}.`);
     await context.close();
   });
 
@@ -151,7 +139,7 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
     const page = await context.newPage();
     await page.goto(`${server.url}/demo/`);
     const username = uniqueUsername('offline');
-    await registerIn(page, username);
+    await registerOnDemoPage(page, username);
 
     let aborted = 0;
     await context.route('**/graphql', async (route) => {
@@ -163,11 +151,11 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
       return route.continue();
     });
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await expect.poll(() => demoStatus(page)).toBe(`Logged in as ${username}.`);
     expect(aborted).toBe(1);
 
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     expect((await context.cookies()).filter((c) => c.name === REFRESH_TOKEN_COOKIE_NAME)).toEqual([]);
     await context.close();
   });
@@ -177,14 +165,14 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('cookie mode in he
     const [first, second] = [await context.newPage(), await context.newPage()];
     await first.goto(`${server.url}/demo/`);
     const username = uniqueUsername('cookietabs');
-    await registerIn(first, username);
+    await registerOnDemoPage(first, username);
 
     await second.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${username}.`);
+    await expect.poll(() => demoStatus(second)).toBe(`Logged in as ${username}.`);
 
     await first.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(first).textContent()).toBe('Not logged in.');
-    await expect.poll(() => status(second).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(first)).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(second)).toBe('Not logged in.');
     await context.close();
   });
 });

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
-import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { uniqueUsername } from '../helpers/accounts.js';
+import { browserAvailable, demoStatus, launchBrowser, registerOnDemoPage } from '../helpers/browser.js';
 import { testDriver } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -19,33 +19,24 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('the /demo page in
     await server?.close();
   });
 
-  const status = (page: Page) => page.locator('#status');
-
-  async function register(page: Page, username: string) {
-    await page.getByLabel('Username', { exact: true }).first().fill(username);
-    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Register' }).click();
-  }
-
   it('register shows the username; a reload stays logged in; logout logs out', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
 
     const username = uniqueUsername('demo');
-    await register(page, username);
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await registerOnDemoPage(page, username);
 
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe(`Logged in as ${username}.`);
+    await expect.poll(() => demoStatus(page)).toBe(`Logged in as ${username}.`);
     await page.getByRole('button', { name: 'Show my profile' }).click();
     await expect.poll(() => page.locator('#profile').textContent()).toContain(`"username": "${username}"`);
 
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     await page.reload();
-    await expect.poll(() => status(page).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     await context.close();
   });
 
@@ -54,15 +45,14 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('the /demo page in
     const [first, second] = [await context.newPage(), await context.newPage()];
     await first.goto(`${server.url}/demo/`);
     const username = uniqueUsername('tabs');
-    await register(first, username);
-    await expect.poll(() => status(first).textContent()).toBe(`Logged in as ${username}.`);
+    await registerOnDemoPage(first, username);
 
     await second.goto(`${server.url}/demo/`);
-    await expect.poll(() => status(second).textContent()).toBe(`Logged in as ${username}.`);
+    await expect.poll(() => demoStatus(second)).toBe(`Logged in as ${username}.`);
 
     await first.getByRole('button', { name: 'Log out', exact: true }).click();
-    await expect.poll(() => status(first).textContent()).toBe('Not logged in.');
-    await expect.poll(() => status(second).textContent()).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(first)).toBe('Not logged in.');
+    await expect.poll(() => demoStatus(second)).toBe('Not logged in.');
     await context.close();
   });
 

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+import { PASSWORD } from './accounts.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -19,4 +22,15 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** The demo page's status line: 'Not logged in.' or 'Logged in as <username>.' */
+export const demoStatus = (page: Page) => page.locator('#status').textContent();
+
+/** Registers through the demo page's form and waits until the page shows the new user logged in. */
+export async function registerOnDemoPage(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Username', { exact: true }).first().fill(username);
+  await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect.poll(() => demoStatus(page)).toBe(`Logged in as ${username}.`);
 }

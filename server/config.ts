@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseDuration } from './duration.js';
+import { parseDuration, parseDurationMs } from './duration.js';
 
 /** Every setting the server and the operator command read, parsed and checked once at start. */
 export interface Config {
@@ -27,6 +27,15 @@ export interface Config {
   readonly pruneIntervalSeconds: number;
   /** `memory`: in-memory state kept in step by LISTEN/NOTIFY (no query per request); `database`: a query per request. */
   readonly revocationCheck: 'memory' | 'database';
+  /**
+   * In memory mode, how old the last echo of the listener's heartbeat may be before memory is no longer trusted and
+   * tokens are checked against the database: the bound on how late any process refuses a revoked token.
+   */
+  readonly revocationTrustWindowMs: number;
+  /** Longest a query may run or wait for a lock or a connection before it fails (statement and lock timeouts). */
+  readonly databaseTimeoutMs: number;
+  /** After SIGTERM, how long requests in flight may take before the process exits regardless. */
+  readonly shutdownTimeoutMs: number;
   /** Attempts allowed per window at `login`, `register`, `refreshToken` and `changePassword`. */
   readonly rateLimits: {
     readonly perAccount: RateLimit;
@@ -71,6 +80,20 @@ const duration = (name: string, options: { allowZero?: boolean } = {}) =>
       return z.NEVER;
     }
     return seconds;
+  });
+
+/** A duration kept in milliseconds, for settings where fractions of a second matter (`500ms`, `1s`). */
+const durationMs = (name: string, minimumMs: number) =>
+  z.string().transform((value, ctx) => {
+    const milliseconds = parseDurationMs(value, minimumMs);
+    if (milliseconds === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a duration of at least ${minimumMs}ms, such as 1s or 500ms`,
+      });
+      return z.NEVER;
+    }
+    return milliseconds;
   });
 
 const rateLimit = (name: string) =>
@@ -139,6 +162,9 @@ const environment = z.object({
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
   REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
+  REVOCATION_TRUST_WINDOW: durationMs('REVOCATION_TRUST_WINDOW', 100).default(1_000),
+  DATABASE_TIMEOUT: durationMs('DATABASE_TIMEOUT', 100).default(5_000),
+  SHUTDOWN_TIMEOUT: durationMs('SHUTDOWN_TIMEOUT', 100).default(10_000),
   RATE_LIMIT_ACCOUNT: rateLimit('RATE_LIMIT_ACCOUNT').default({ points: 10, durationSeconds: 15 * 60 }),
   RATE_LIMIT_ADDRESS: rateLimit('RATE_LIMIT_ADDRESS').default({ points: 100, durationSeconds: 15 * 60 }),
   RATE_LIMIT_REQUESTS: rateLimit('RATE_LIMIT_REQUESTS').default({ points: 6000, durationSeconds: 60 }),
@@ -203,6 +229,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
     revocationCheck: vars.REVOCATION_CHECK,
+    revocationTrustWindowMs: vars.REVOCATION_TRUST_WINDOW,
+    databaseTimeoutMs: vars.DATABASE_TIMEOUT,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT,
     rateLimits: Object.freeze({
       perAccount: vars.RATE_LIMIT_ACCOUNT,
       perAddress: vars.RATE_LIMIT_ADDRESS,

@@ -95,7 +95,12 @@ export function createAuthService(deps: {
       const passwordHash = await hashPassword(newPassword);
 
       return inRevokingTransaction(db, revocations, async (trx, revoked) => {
-        await lockUser(trx, row.id);
+        const locked = await lockUser(trx, row.id);
+        // Another change committed since the password was checked above: the current password is no longer the one
+        // that was checked, so this change must not overwrite it.
+        if (locked?.password_hash !== row.password_hash) {
+          throw new InvalidCredentialsError('The current password is wrong.');
+        }
         const session = await findSessionForUpdate(trx, token.sessionId);
         // Revoked between the request's token check and now (a logout elsewhere): the token no longer stands.
         if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');

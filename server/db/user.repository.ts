@@ -46,6 +46,6 @@ export function raiseTokenVersion(
  * Locks a user's row until the transaction ends. Writers that change several of a user's sessions take it first,
  * so two of them never lock those sessions in different orders (which would deadlock).
  */
-export async function lockUser(db: Kysely<Database>, id: string): Promise<void> {
-  await db.selectFrom('users').select('id').where('id', '=', id).forUpdate().execute();
+export function lockUser(db: Kysely<Database>, id: string): Promise<Pick<UserRow, 'password_hash'> | undefined> {
+  return db.selectFrom('users').select('password_hash').where('id', '=', id).forUpdate().executeTakeFirst();
 }

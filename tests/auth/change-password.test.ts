@@ -73,3 +73,40 @@ describe('Mutation.changePassword', () => {
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
   });
 });
+
+describe('concurrent changePassword calls from one session', () => {
+  let busy: TestApp;
+  beforeAll(async () => {
+    busy = await createTestApp({ RATE_LIMIT_ACCOUNT: '100/15m' });
+  });
+  afterAll(() => busy.close());
+
+  it('lets one win; the others see that the current password has changed, and only the winner’s password works', async () => {
+    const account = await registerUser(busy);
+    const candidates = Array.from({ length: 20 }, (_, i) => `concurrent new passphrase ${i}`);
+    const results = await Promise.all(
+      candidates.map((next) =>
+        busy.graphql(CHANGE_PASSWORD, {
+          token: account.accessToken,
+          variables: { current: account.password, next },
+        }),
+      ),
+    );
+    const winners = candidates.filter((_, i) => results[i]!.body.data?.changePassword?.__typename === 'AuthPayload');
+    expect(winners).toHaveLength(1);
+    for (const { status, body } of results) {
+      if (body.data?.changePassword?.__typename === 'AuthPayload') continue;
+      // Refused in the resolver (the password checked is no longer current), or up front once the winner's
+      // commit had made the shared access token stale.
+      if (status === 401) expect(body.errors?.[0]?.extensions).toMatchObject({ reason: 'TOKEN_STALE' });
+      else expect(body.data?.changePassword).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+
+    const login = (password: string) =>
+      busy.graphql(LOGIN, { variables: { username: account.username, password } }).then(({ body }) => body.data?.login);
+    expect(await login(winners[0]!)).toMatchObject({ __typename: 'AuthPayload' });
+    for (const loser of candidates.filter((candidate) => candidate !== winners[0]).slice(0, 3)) {
+      expect(await login(loser)).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+  });
+});

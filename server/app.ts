@@ -16,6 +16,7 @@ import { useDemoPage } from './http/demo-page.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { clientAddressResolver } from './http/client-address.js';
 import { corsSetting, useVaryOnOrigin } from './http/cors.js';
+import { maskErrors } from './http/database-outage.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
 import { useRequestHardening } from './http/request-hardening.js';
@@ -74,7 +75,7 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     renderGraphiQL,
     landingPage: false,
     // Never in "development" mode: Yoga would then add the original message and stack to masked errors.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError: maskErrors },
     healthCheckEndpoint: '/health/live',
     logging: yogaLogger(logger),
     // Batched (array) requests stay off (Yoga's default): one request, one operation's worth of guesses.

@@ -1,5 +1,3 @@
-/** How long a sender waits for its own notice to come back before answering anyway. */
-const DELIVERY_TIMEOUT_MS = 2_000;
 /** Notices seen before anyone waited for them (the notification beat the commit's reply), kept this long. */
 const SEEN_RETENTION_MS = 10_000;
 /**
@@ -28,24 +26,26 @@ export class NoticeDelivery {
     }
   }
 
-  /** Resolves once every notice has arrived (and settled), or after a timeout. */
-  async wait(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await Promise.all(
+  /** Resolves true once every notice has arrived (and settled), or false after `timeoutMs`. */
+  async wait(ids: readonly string[], timeoutMs: number): Promise<boolean> {
+    if (ids.length === 0) return true;
+    const arrived = await Promise.all(
       ids.map((id) => {
-        if (this.seen.delete(id)) return undefined;
-        return new Promise<void>((resolve) => {
+        if (this.seen.delete(id)) return true;
+        return new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => {
             this.waiting.delete(id);
-            resolve();
-          }, DELIVERY_TIMEOUT_MS);
+            resolve(false);
+          }, timeoutMs);
           this.waiting.set(id, () => {
             clearTimeout(timer);
-            resolve();
+            resolve(true);
           });
         });
       }),
     );
+    if (!arrived.every(Boolean)) return false;
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    return true;
   }
 }

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import type { NotificationListener } from '../db/notifications.js';
@@ -10,23 +11,37 @@ import { RevocationState } from './revocation-state.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
+export interface MemoryRevocationSettings {
+  /** How old the latest heartbeat echo may be while memory is trusted (REVOCATION_TRUST_WINDOW). */
+  trustWindowMs: number;
+  /** A token is accepted until its `exp` plus this: its revocation must be kept that long. */
+  clockToleranceSeconds?: number;
+  clock?: Clock;
+}
+
 /**
  * REVOCATION_CHECK=memory: checks tokens against in-memory state that every process keeps in step through
- * Postgres LISTEN/NOTIFY. While the listening connection is down, notifications are being missed, so memory is not
- * trusted: tokens are checked against the database until the listener is back and the state has been reloaded.
+ * Postgres LISTEN/NOTIFY. Memory is trusted only while it provably holds every revocation older than the trust
+ * window: the state was (re)loaded after the listener last connected, and the listener has heard back a heartbeat
+ * sent less than `trustWindowMs` ago (notifications arrive in commit order, so nothing committed before that
+ * heartbeat is still in flight). Otherwise tokens are checked against the database, request by request.
+ *
+ * The guarantee that follows: a process that revokes answers once its own notice has come back, or once the trust
+ * window has passed since the commit. Either way, from then on every process either holds the revocation or has
+ * stopped trusting its memory; a process with a healthy listener holds it at once.
  */
 export async function startMemoryRevocations(
   connection: DatabaseConnection,
   logger: Logger,
-  clockToleranceSeconds = 0,
+  { trustWindowMs, clockToleranceSeconds = 0, clock = systemClock }: MemoryRevocationSettings,
 ): Promise<Revocations> {
-  // A token is accepted until its `exp` plus the tolerance: its revocation must be kept that long.
-  const sweepBefore = () => Date.now() - clockToleranceSeconds * 1000;
+  const sweepBefore = () => clock.now() - clockToleranceSeconds * 1000;
   const state = new RevocationState();
   const delivery = new NoticeDelivery();
   const database = createDatabaseRevocationCheck(connection.db);
-  // Memory is trusted only between a completed (re)load and the next disconnection.
-  let trusted = false;
+  // The state holds everything committed before the listener's current connection: set by a completed (re)load,
+  // cleared by a disconnection.
+  let loaded = false;
   let generation = 0;
 
   async function reload() {
@@ -35,50 +50,58 @@ export async function startMemoryRevocations(
     for (const event of events) state.apply(event);
     state.sweep(sweepBefore());
     // A disconnection during the load makes this load worthless: the next connection starts another.
-    if (loading === generation) trusted = true;
+    if (loading === generation) loaded = true;
     return events.length;
   }
 
   let listener: NotificationListener | undefined;
   let everConnected = false;
   let closing = false;
-  listener = await connection.listen(REVOCATION_CHANNEL, {
-    onNotification(payload) {
-      const notice = decodeRevocationNotice(payload);
-      if (!notice) {
-        logger.error('A revocation notification could not be read; checking tokens against the database');
-        trusted = false;
+  listener = await connection.listen(
+    REVOCATION_CHANNEL,
+    {
+      onNotification(payload) {
+        const notice = decodeRevocationNotice(payload);
+        if (!notice) {
+          logger.error('A revocation notification could not be read; checking tokens against the database');
+          loaded = false;
+          void reloadAfterReconnect();
+          return;
+        }
+        for (const event of notice.events) state.apply(event);
+        delivery.received(notice.id);
+      },
+      onConnected() {
+        if (!everConnected) {
+          everConnected = true;
+          return; // the first load follows below
+        }
         void reloadAfterReconnect();
-        return;
-      }
-      for (const event of notice.events) state.apply(event);
-      delivery.received(notice.id);
+      },
+      onDisconnected(error) {
+        if (loaded) {
+          logger.warn(
+            { err: error },
+            'Lost the revocation listener connection: checking tokens against the database until it is back',
+          );
+        }
+        loaded = false;
+        generation++;
+      },
     },
-    onConnected() {
-      if (!everConnected) {
-        everConnected = true;
-        return; // the first load follows below
-      }
-      void reloadAfterReconnect();
-    },
-    onDisconnected(error) {
-      if (trusted) {
-        logger.warn(
-          { err: error },
-          'Lost the revocation listener connection: checking tokens against the database until it is back',
-        );
-      }
-      trusted = false;
-      generation++;
-    },
-  });
+    // Several heartbeats per window, so one late echo does not cost the window.
+    { heartbeatIntervalMs: Math.max(25, Math.floor(trustWindowMs / 4)) },
+  );
+
+  const echoAge = () => Math.max(0, clock.now() - (listener?.deliveredUpTo() ?? 0));
+  const trusted = () => loaded && echoAge() < trustWindowMs;
 
   /** Reloads until it succeeds (with backoff) or the connection drops again, which starts its own reload. */
   async function reloadAfterReconnect(attempt = 0): Promise<void> {
     const forConnection = generation;
     try {
       const count = await reload();
-      if (trusted) logger.info({ revocations: count }, 'Revocation listener is back; state reloaded');
+      if (loaded) logger.info({ revocations: count }, 'Revocation listener is back; state reloaded');
     } catch (error) {
       logger.error({ err: error }, 'Reloading revocations failed; still checking against the database');
       if (closing || generation !== forConnection + 1) return;
@@ -92,19 +115,45 @@ export async function startMemoryRevocations(
 
   const sweeper = setInterval(() => state.sweep(sweepBefore()), SWEEP_INTERVAL_MS);
   sweeper.unref();
+  // Says when heartbeat echoes stop coming back in time (and when they return): no error reports a silent link.
+  let echoesLate = false;
+  const watch = setInterval(
+    () => {
+      const late = echoAge() >= trustWindowMs;
+      if (late === echoesLate) return;
+      echoesLate = late;
+      if (late) {
+        logger.warn(
+          { echoAgeMs: echoAge(), trustWindowMs },
+          'No heartbeat echo from the revocation listener within the trust window: checking tokens against the database',
+        );
+      } else logger.info('Revocation listener heartbeats are back in time');
+    },
+    Math.max(25, Math.floor(trustWindowMs / 4)),
+  );
+  watch.unref();
 
   return {
-    check: (claims) => (trusted ? state.check(claims) : database.check(claims)),
+    check: (claims) => (trusted() ? state.check(claims) : database.check(claims)),
     apply(events) {
       for (const event of events) state.apply(event);
     },
-    // While our listener is down our own notice cannot come back to us; the other processes still receive it.
-    awaitDelivery: (ids) => (trusted ? delivery.wait(ids) : Promise.resolve()),
-    status: () => (trusted ? 'memory' : 'database-fallback'),
+    async awaitDelivery(ids) {
+      // Not heard back within the window: by then every process holds these revocations or has stopped trusting
+      // its memory, so answering is safe; answering sooner would not be.
+      if (await delivery.wait(ids, trustWindowMs)) return;
+      logger.warn(
+        { trustWindowMs },
+        'A revocation notice did not come back within the trust window; answered once the window had passed',
+      );
+    },
+    status: () => (trusted() ? 'memory' : 'database-fallback'),
+    listenerEchoAgeMs: echoAge,
     state,
     async close() {
       closing = true;
       clearInterval(sweeper);
+      clearInterval(watch);
       await listener?.close();
       listener = undefined;
     },
@@ -113,11 +162,14 @@ export async function startMemoryRevocations(
 
 /** The revocation check REVOCATION_CHECK asks for. */
 export function startRevocations(
-  config: Pick<Config, 'revocationCheck' | 'jwtClockToleranceSeconds'>,
+  config: Pick<Config, 'revocationCheck' | 'jwtClockToleranceSeconds' | 'revocationTrustWindowMs'>,
   connection: DatabaseConnection,
   logger: Logger,
 ): Promise<Revocations> {
   return config.revocationCheck === 'memory'
-    ? startMemoryRevocations(connection, logger, config.jwtClockToleranceSeconds)
+    ? startMemoryRevocations(connection, logger, {
+        trustWindowMs: config.revocationTrustWindowMs,
+        clockToleranceSeconds: config.jwtClockToleranceSeconds,
+      })
     : Promise.resolve(databaseRevocations(connection.db));
 }

@@ -24,9 +24,14 @@ export type RevocationStatus = 'memory' | 'database-fallback' | 'database';
 export interface Revocations extends RevocationCheck {
   /** Applies revocations this process has just committed, without waiting for their notification. */
   apply(events: readonly RevocationEvent[]): void;
-  /** Resolves when this process's listener has received these notices back (or soon, if it cannot). */
+  /**
+   * Resolves when this process's listener has received these notices back, or when the trust window has passed
+   * (then every process holds them or checks the database).
+   */
   awaitDelivery(noticeIds: readonly string[]): Promise<void>;
   status(): RevocationStatus;
+  /** In memory mode, how long ago the latest heartbeat the listener heard back was sent. */
+  listenerEchoAgeMs?(): number;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
   close(): Promise<void>;

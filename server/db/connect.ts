@@ -15,7 +15,11 @@ import { pgliteTemplateFile } from './pglite-template.js';
 import { listenWithPg, type PgListenerOptions } from './pg-listener.js';
 
 /** Where the data lives: a Postgres server, or embedded PGlite on disk (or in memory when no directory). */
-export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined };
+export type DatabaseTarget =
+  { kind: 'postgres'; url: string; timeoutMs?: number } | { kind: 'pglite'; dataDir: string | undefined };
+
+/** How long a query may run or wait for a lock or a connection, unless DATABASE_TIMEOUT says otherwise. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
 
 export interface DatabaseConnection {
   readonly db: Kysely<Database>;
@@ -31,19 +35,23 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-export function databaseTargetFromConfig(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseTarget {
+export function databaseTargetFromConfig(config: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databaseTimeoutMs?: number;
+}): DatabaseTarget {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl }
+    ? { kind: 'postgres', url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
 /** Opens the database and checks that it answers; throws `DatabaseUnavailableError` with a plain reason if not. */
 export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseConnection> {
-  return target.kind === 'postgres' ? connectPostgres(target.url) : connectPGlite(target);
+  return target.kind === 'postgres' ? connectPostgres(target.url, target.timeoutMs) : connectPGlite(target);
 }
 
-async function connectPostgres(url: string): Promise<DatabaseConnection> {
-  const connection = postgresConnection(url);
+async function connectPostgres(url: string, timeoutMs: number | undefined): Promise<DatabaseConnection> {
+  const connection = postgresConnection(url, { timeoutMs });
   try {
     await sql`select 1`.execute(connection.db);
   } catch (error) {
@@ -55,17 +63,40 @@ async function connectPostgres(url: string): Promise<DatabaseConnection> {
   return connection;
 }
 
-/** A connection pool over Postgres (not yet checked to answer), with LISTEN on a dedicated connection. */
-export function postgresConnection(url: string, listenerOptions: PgListenerOptions = {}): DatabaseConnection {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+export interface PostgresConnectionOptions {
+  /** Statement, lock and connection timeout; see DATABASE_TIMEOUT. */
+  timeoutMs?: number;
+  listener?: PgListenerOptions;
+}
+
+/**
+ * A connection pool over Postgres (not yet checked to answer), with LISTEN on a dedicated connection. Nothing waits
+ * on Postgres without bound: a statement or a lock wait past the timeout fails on the server, and a connection that
+ * goes silent (no answer at all) fails on the client a second later.
+ */
+export function postgresConnection(url: string, options: PostgresConnectionOptions = {}): DatabaseConnection {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs * 2,
+    query_timeout: timeoutMs + 1_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  // A client that loses its connection emits 'error': while idle, through the pool; while checked out, on itself,
+  // where pg-pool listens no more. Without a listener either kills the process. The query in flight fails anyway.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     target: { kind: 'postgres', url },
     pgPool: pool,
-    listen: (channel, handlers) => listenWithPg(url, channel, handlers, listenerOptions),
+    listen: (channel, handlers, listenOptions) => listenWithPg(url, channel, handlers, listenOptions, options.listener),
     close: () => db.destroy(),
   };
 }
@@ -112,7 +143,8 @@ export function pgliteConnection(
     async listen(channel, handlers) {
       const unlisten = await pglite.listen(channel, handlers.onNotification);
       handlers.onConnected();
-      return { close: () => unlisten() };
+      // Delivered in process as the committing statement returns: nothing is ever in flight.
+      return { deliveredUpTo: () => Number.POSITIVE_INFINITY, close: () => unlisten() };
     },
     close: async () => {
       await db.destroy();

@@ -8,7 +8,22 @@ export interface NotificationHandlers {
 }
 
 export interface NotificationListener {
+  /**
+   * A moment (this process's clock, milliseconds) before which every notification committed has been delivered:
+   * the send time of the latest heartbeat this listener heard back. Postgres delivers notifications to a listener
+   * in commit order, so hearing a heartbeat back proves nothing committed before it is still in flight.
+   */
+  deliveredUpTo(): number;
   close(): Promise<void>;
 }
 
-export type ListenFn = (channel: string, handlers: NotificationHandlers) => Promise<NotificationListener>;
+export interface ListenOptions {
+  /** How often the listener NOTIFYs itself to prove the connection still delivers. */
+  heartbeatIntervalMs: number;
+}
+
+export type ListenFn = (
+  channel: string,
+  handlers: NotificationHandlers,
+  options: ListenOptions,
+) => Promise<NotificationListener>;

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
+
 import pg from 'pg';
 
-import type { NotificationHandlers, NotificationListener } from './notifications.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { ListenOptions, NotificationHandlers, NotificationListener } from './notifications.js';
 
 /** Postgres's `application_name` of the listening connection, so operators (and tests) can find it. */
 export const LISTENER_APPLICATION_NAME = 'tessera-revocation-listener';
@@ -11,31 +14,54 @@ export interface PgListenerOptions {
   /** First delay before reconnecting; doubles on each failure up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /**
+   * A connection that has not echoed a heartbeat for this long is dropped and made again. A connection can go
+   * silent without closing (a NAT or firewall dropping its state): only traffic that must come back shows it.
+   */
+  silentAfterMs?: number;
+  clock?: Clock;
 }
 
 /**
  * LISTENs on a dedicated connection (a pooled one would be handed to queries and lose the subscription), and
  * reconnects with backoff when that connection is lost, telling the handlers both ways. One connection attempt at a
  * time: a failure is handled once, whether pg reports it by rejecting, by 'error' or by 'end'.
+ *
+ * The connection proves it still delivers: every `heartbeatIntervalMs` it NOTIFYs a channel of its own and waits to
+ * hear it back. Notifications reach a listener in commit order, so an echo of a heartbeat sent at `t` means every
+ * notification committed before `t` has arrived (`deliveredUpTo`). The heartbeat goes over the listening connection
+ * itself, so it is never queued behind the pool's queries, and a connection that is silent in either direction
+ * stops echoing.
  */
 export async function listenWithPg(
   url: string,
   channel: string,
   handlers: NotificationHandlers,
+  { heartbeatIntervalMs }: ListenOptions,
   options: PgListenerOptions = {},
 ): Promise<NotificationListener> {
+  const clock = options.clock ?? systemClock;
   const firstDelay = options.reconnectDelayMs ?? 200;
   const maxDelay = options.maxReconnectDelayMs ?? 5_000;
+  const silentAfter = options.silentAfterMs ?? Math.max(2_000, 4 * heartbeatIntervalMs);
+  // Identifiers are at most 63 bytes; the channel names are short and the suffix is 12 characters.
+  const echoChannel = `${channel}_echo_${randomBytes(6).toString('hex')}`;
   let closed = false;
   let client: pg.Client | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let delay = firstDelay;
+  let deliveredUpTo = 0;
+  let echoWaiter: (() => void) | undefined;
 
-  /** Connects and listens; rejects (with the client ended) if that fails. */
+  /** Connects, listens, and hears one heartbeat back; rejects (with the client ended) if any of that fails. */
   async function connect(): Promise<void> {
     const next = new pg.Client({
       connectionString: url,
       application_name: options.applicationName ?? LISTENER_APPLICATION_NAME,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: silentAfter,
     });
     let established = false;
     let lost = false;
@@ -44,6 +70,7 @@ export async function listenWithPg(
       if (!established || lost || closed) return;
       lost = true;
       client = undefined;
+      clearInterval(heartbeat);
       next.end().catch(() => {});
       handlers.onDisconnected(error);
       scheduleReconnect();
@@ -51,14 +78,24 @@ export async function listenWithPg(
     next.on('error', onLost);
     next.on('end', () => onLost(new Error('The listening connection ended')));
     next.on('notification', (message) => {
-      if (message.channel === channel && message.payload !== undefined) handlers.onNotification(message.payload);
+      if (message.channel === echoChannel) {
+        deliveredUpTo = Math.max(deliveredUpTo, Number(message.payload));
+        echoWaiter?.();
+      } else if (message.channel === channel && message.payload !== undefined) {
+        handlers.onNotification(message.payload);
+      }
     });
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}; LISTEN ${pg.escapeIdentifier(echoChannel)}`);
+      const echoed = new Promise<void>((resolve) => (echoWaiter = resolve));
+      sendHeartbeat(next);
+      await withTimeout(echoed, silentAfter, 'The listening connection did not echo a heartbeat');
     } catch (error) {
-      await next.end().catch(() => {});
+      destroy(next);
       throw error;
+    } finally {
+      echoWaiter = undefined;
     }
     if (closed) {
       await next.end().catch(() => {});
@@ -67,13 +104,38 @@ export async function listenWithPg(
     established = true;
     client = next;
     delay = firstDelay;
+    heartbeat = setInterval(() => beat(next), heartbeatIntervalMs);
+    heartbeat.unref();
     handlers.onConnected();
+  }
+
+  let heartbeatInFlight = false;
+  function sendHeartbeat(target: pg.Client) {
+    // The time is taken before the NOTIFY is sent, so the NOTIFY commits after it.
+    heartbeatInFlight = true;
+    target
+      .query('select pg_notify($1, $2)', [echoChannel, String(clock.now())])
+      .catch(() => {})
+      .finally(() => (heartbeatInFlight = false));
+  }
+
+  function beat(target: pg.Client) {
+    if (clock.now() - deliveredUpTo < silentAfter) {
+      // One at a time: on a stalled connection they would only queue up.
+      if (!heartbeatInFlight) sendHeartbeat(target);
+      return;
+    }
+    // Silent for too long. Check once more after pending input is read (a blocked event loop is not a dead link),
+    // then drop the connection; its 'error'/'end' starts a reconnect.
+    setImmediate(() => {
+      if (client === target && clock.now() - deliveredUpTo >= silentAfter) destroy(target);
+    });
   }
 
   function scheduleReconnect() {
     if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => {
       if (closed) return;
       connect().catch((error: Error) => {
         delay = Math.min(delay * 2, maxDelay);
@@ -81,15 +143,34 @@ export async function listenWithPg(
         scheduleReconnect();
       });
     }, delay);
-    timer.unref();
+    reconnectTimer.unref();
   }
 
   await connect();
   return {
+    deliveredUpTo: () => deliveredUpTo,
     async close() {
       closed = true;
-      clearTimeout(timer);
-      await client?.end().catch(() => {});
+      clearTimeout(reconnectTimer);
+      clearInterval(heartbeat);
+      const open = client;
+      client = undefined;
+      // A graceful end needs the server to answer; on a silent connection it never would.
+      if (open) await withTimeout(open.end(), 1_000, 'closing').catch(() => destroy(open));
     },
   };
+}
+
+/** Ends a client's connection at once, without the goodbye a silent peer would never answer. */
+function destroy(client: pg.Client) {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  client.end().catch(() => {});
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

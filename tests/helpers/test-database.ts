@@ -37,7 +37,7 @@ async function createPostgresDatabase(listenerOptions?: PgListenerOptions): Prom
   await withAdminClient(adminUrl, (client) => client.query(`create database "${name}"`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const connection = postgresConnection(url.toString(), listenerOptions);
+  const connection = postgresConnection(url.toString(), { listener: listenerOptions });
   return {
     ...connection,
     url: url.toString(),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { postgresConnection } from '../../server/db/connect.js';
+import type { PgListenerOptions } from '../../server/db/pg-listener.js';
 import { createUserService } from '../../server/users/user.service.js';
 import { CHANGE_PASSWORD, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -177,10 +178,7 @@ async function secondApp(database: TestDatabase, env: Record<string, string> = {
   });
 }
 
-async function secondConnection(
-  database: TestDatabase,
-  listenerOptions?: Parameters<typeof postgresConnection>[1],
-): Promise<TestDatabase> {
-  const connection = postgresConnection(database.url!, listenerOptions);
+async function secondConnection(database: TestDatabase, listenerOptions?: PgListenerOptions): Promise<TestDatabase> {
+  const connection = postgresConnection(database.url!, { listener: listenerOptions });
   return { ...connection, url: database.url };
 }

@@ -6,8 +6,12 @@ import { ROOT } from './run-command.js';
 export interface ServerProcess {
   readonly url: string;
   readonly output: () => string;
+  /** The server's own process id (it runs as this process's direct child). */
+  readonly pid: number;
   /** SIGTERM, then waits for the exit (SIGKILL after 10 s). */
   stop(): Promise<number | null>;
+  /** Sends `signal` (SIGKILL: a crash, with no shutdown of any kind) and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** A free port on the loopback interface. */
@@ -54,12 +58,17 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return {
     url,
     output: () => output,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill(signal) {
+      child.kill(signal);
+      await exited;
     },
   };
 }

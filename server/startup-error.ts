@@ -14,5 +14,13 @@ export function describeStartupError(error: unknown): string | undefined {
   ) {
     return error.message;
   }
+  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const where = `${String(address)}:${String(port)}`;
+    if (code === 'EADDRINUSE')
+      return `Cannot listen on ${where}: another process uses that port. Set PORT to a free one.`;
+    if (code === 'EACCES') return `Cannot listen on ${where}: not allowed (ports below 1024 need privileges).`;
+    return `Cannot listen on ${where}: this machine has no such address. Check HOST.`;
+  }
   return undefined;
 }

@@ -21,7 +21,7 @@ describe.runIf(testDriver === 'postgres')('TESSERA_WORKERS=2', () => {
     await database?.close();
   });
 
-  // A new connection for each request: node:cluster deals connections to the workers in turn.
+  // A new connection for each request, so that requests land on both workers (the kernel picks which).
   const post = (query: string, token?: string, variables?: Record<string, unknown>) =>
     fetch(`${server.url}/graphql`, {
       method: 'POST',

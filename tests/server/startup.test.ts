@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,20 @@ describe.runIf(testDriver === 'pglite')('start-up failures are told plainly, wit
     expect(result.stdout).toContain('Cannot reach Postgres at 127.0.0.1:1/tessera');
     expect(result.stdout + result.stderr).not.toContain('hunter2-secret');
     noStackTrace(result.stdout + result.stderr);
+  });
+
+  it('a port another process uses', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const result = await startServer({ PORT: String(port), TESSERA_DATA_DIR: dataDir });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`Cannot listen on 127.0.0.1:${port}: another process uses that port`);
+      noStackTrace(result.stdout + result.stderr);
+    } finally {
+      holder.close();
+    }
   });
 
   it('production with no JWT_SECRET', async () => {

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 
 import { createApp } from './app.js';
 import type { Revocations } from './auth/revocation.js';
@@ -19,7 +19,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * On shutdown, connections the kernel has already accepted are still taken for up to this long, until none has come
+ * for `BACKLOG_QUIET_MS`: closing the listening socket at once would reset them.
+ */
+const BACKLOG_DRAIN_MAX_MS = 250;
+const BACKLOG_QUIET_MS = 25;
+/** How long a connection accepted during the drain has to send its request before it counts as idle. */
+const IDLE_CONNECTION_GRACE_MS = 200;
 
 /** database -> migrations -> app -> listen. The server owns the connection from here and closes it. */
 export async function startServer(
@@ -28,6 +35,8 @@ export async function startServer(
   connection: DatabaseConnection,
 ): Promise<RunningServer> {
   let server: Server | undefined;
+  let shuttingDown = false;
+  const inFlight = new Set<ServerResponse>();
   let revocations: Revocations | undefined;
   let stopPruning = () => {};
   try {
@@ -37,7 +46,14 @@ export async function startServer(
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
-    server = createServer(yoga);
+    server = createServer((req, res) => {
+      // Once shutting down, every response ends its connection, so a keep-alive client moves to another process
+      // instead of being cut mid-request when the grace period runs out.
+      if (shuttingDown) res.setHeader('connection', 'close');
+      else inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+      void yoga(req, res);
+    });
     stopPruning = startPruning(
       connection.db,
       { intervalSeconds: config.pruneIntervalSeconds, clockToleranceSeconds: config.jwtClockToleranceSeconds },
@@ -71,13 +87,41 @@ export async function startServer(
       (closing ??= (async () => {
         stopPruning();
         const open = server!;
-        const stopped = new Promise<void>((resolve) => open.close(() => resolve()));
-        open.closeIdleConnections();
-        const force = setTimeout(() => open.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        shuttingDown = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        await drainBacklog(open);
+        // Stop listening without http.Server#close's closeIdleConnections(): to Node, a connection accepted a moment
+        // ago that has not sent its request yet is idle too, and it would be reset with the request on its way.
+        const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(open, () => resolve()));
+        // Kept-alive connections waiting between requests are closed once those new ones have had their moment.
+        const idle = setTimeout(() => open.closeIdleConnections(), IDLE_CONNECTION_GRACE_MS);
+        // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
+        const force = setTimeout(() => open.closeAllConnections(), config.shutdownTimeoutMs);
         await stopped;
+        clearTimeout(idle);
         clearTimeout(force);
         await revocations!.close();
         await connection.close();
       })()),
   };
+}
+
+/** Resolves once no new connection has arrived for a moment (or after a bound), so the accept queue is empty. */
+function drainBacklog(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    let quiet: NodeJS.Timeout;
+    const done = () => {
+      clearTimeout(quiet);
+      clearTimeout(bound);
+      server.off('connection', restart);
+      resolve();
+    };
+    const restart = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, BACKLOG_QUIET_MS);
+    };
+    const bound = setTimeout(done, BACKLOG_DRAIN_MAX_MS);
+    server.on('connection', restart);
+    restart();
+  });
 }

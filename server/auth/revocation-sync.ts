@@ -148,7 +148,8 @@ export async function startMemoryRevocations(
       );
     },
     status: () => (trusted() ? 'memory' : 'database-fallback'),
-    listenerEchoAgeMs: echoAge,
+    // Embedded PGlite delivers in process: there is no heartbeat, and no age to report.
+    listenerEchoAgeMs: () => (Number.isFinite(listener?.deliveredUpTo() ?? 0) ? echoAge() : undefined),
     state,
     async close() {
       closing = true;

@@ -31,7 +31,7 @@ export interface Revocations extends RevocationCheck {
   awaitDelivery(noticeIds: readonly string[]): Promise<void>;
   status(): RevocationStatus;
   /** In memory mode, how long ago the latest heartbeat the listener heard back was sent. */
-  listenerEchoAgeMs?(): number;
+  listenerEchoAgeMs?(): number | undefined;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import type { Migration } from 'kysely';
 import * as createUsersAndRevokedTokens from './20261129060000_create_users_and_revoked_tokens.js';
 import * as createSessionsAndRefreshTokens from './20261129070000_create_sessions_and_refresh_tokens.js';
 import * as createRateLimits from './20261129080000_create_rate_limits.js';
+import * as tombstoneDeletedUsersAndSessions from './20261201090000_tombstone_deleted_users_and_sessions.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '20261129060000_create_users_and_revoked_tokens': createUsersAndRevokedTokens,
   '20261129070000_create_sessions_and_refresh_tokens': createSessionsAndRefreshTokens,
   '20261129080000_create_rate_limits': createRateLimits,
+  '20261201090000_tombstone_deleted_users_and_sessions': tombstoneDeletedUsersAndSessions,
 };

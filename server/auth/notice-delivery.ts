@@ -1,51 +1,63 @@
-/** Notices seen before anyone waited for them (the notification beat the commit's reply), kept this long. */
-const SEEN_RETENTION_MS = 10_000;
+import { systemClock, type Clock } from '../clock.js';
+
+/** Reports kept for a notice nobody has waited for yet (a report can beat the commit's reply), this long. */
+const RETENTION_MS = 10_000;
+
 /**
- * Postgres signals every listening backend at commit, in one loop; ours arriving means the others' are in flight.
- * A few more milliseconds (and a turn of the event loop) let them land before the client can ask again.
+ * Who has reported holding which revocation notice: this process's own listener (the notice came back) and each
+ * peer process (its acknowledgement, sent once it has applied the notice). A process that revokes waits here until
+ * every listener connected at the time has reported, so that the answer it gives is one every process honours.
  */
-const SETTLE_MS = 5;
-
-/** Matches notices this process sent with their arrival through its own listener. */
 export class NoticeDelivery {
-  private readonly seen = new Map<string, number>();
-  private readonly waiting = new Map<string, () => void>();
+  private readonly reports = new Map<string, { at: number; from: Set<string> }>();
+  private readonly wakers = new Set<() => void>();
 
-  received(id: string): void {
-    const waiter = this.waiting.get(id);
-    if (waiter) {
-      this.waiting.delete(id);
-      waiter();
-      return;
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  received(noticeId: string, from: string): void {
+    const now = this.clock.now();
+    const report = this.reports.get(noticeId) ?? { at: now, from: new Set<string>() };
+    report.from.add(from);
+    this.reports.set(noticeId, report);
+    for (const [id, { at }] of this.reports) {
+      if (now - at < RETENTION_MS) break; // insertion order: the rest are newer
+      this.reports.delete(id);
     }
-    const now = Date.now();
-    this.seen.set(id, now);
-    for (const [seenId, at] of this.seen) {
-      if (now - at < SEEN_RETENTION_MS) break; // insertion order: the rest are newer
-      this.seen.delete(seenId);
-    }
+    for (const wake of this.wakers) wake();
   }
 
-  /** Resolves true once every notice has arrived (and settled), or false after `timeoutMs`. */
-  async wait(ids: readonly string[], timeoutMs: number): Promise<boolean> {
-    if (ids.length === 0) return true;
-    const arrived = await Promise.all(
-      ids.map((id) => {
-        if (this.seen.delete(id)) return true;
-        return new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            this.waiting.delete(id);
-            resolve(false);
-          }, timeoutMs);
-          this.waiting.set(id, () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-        });
-      }),
-    );
-    if (!arrived.every(Boolean)) return false;
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    return true;
+  /**
+   * Resolves true once each of `listeners` has reported every notice, or false when `timeoutMs` runs out first
+   * (the list itself is awaited within the same time; when it cannot be had, the whole time runs out).
+   */
+  async wait(noticeIds: readonly string[], listeners: Promise<readonly string[]>, timeoutMs: number): Promise<boolean> {
+    if (noticeIds.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let wake = () => {};
+    let timedOut = false;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, timeoutMs);
+    });
+    try {
+      // No list (the database did not answer): nobody can be known to hold the notices; the whole time runs out.
+      const unknown = timeout.then(() => undefined);
+      const expected = await Promise.race([listeners.catch(() => unknown), unknown]);
+      if (!expected) return false;
+      const complete = () =>
+        noticeIds.every((id) => expected.every((listener) => this.reports.get(id)?.from.has(listener)));
+      while (!complete()) {
+        if (timedOut) return false;
+        await Promise.race([new Promise<void>((resolve) => this.wakers.add((wake = resolve))), timeout]);
+        this.wakers.delete(wake);
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+      this.wakers.delete(wake);
+      for (const id of noticeIds) this.reports.delete(id);
+    }
   }
 }

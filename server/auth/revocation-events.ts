@@ -10,7 +10,8 @@ import { z } from 'zod';
 export type RevocationEvent =
   | { type: 'token'; jti: string; until: number }
   | { type: 'session'; sessionId: string; until: number }
-  | { type: 'user'; userId: string; version: number };
+  | { type: 'user'; userId: string; version: number }
+  | { type: 'user-deleted'; userId: string; until: number };
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
 
@@ -35,27 +36,46 @@ export const userVersionRaised = (user: { id: string; token_version: number }): 
   version: user.token_version,
 });
 
+/**
+ * A session or user was deleted: its tombstone, as a revocation. A deleted session is a revoked one; a deleted user
+ * has every token refused until the last could have expired. The delete triggers (see the migration that creates
+ * `tombstones`) send the same events from SQL.
+ */
+export const tombstoneRevocation = (tombstone: {
+  kind: 'session' | 'user';
+  id: string;
+  expires_at: Date;
+}): RevocationEvent =>
+  tombstone.kind === 'session'
+    ? { type: 'session', sessionId: tombstone.id, until: tombstone.expires_at.getTime() }
+    : { type: 'user-deleted', userId: tombstone.id, until: tombstone.expires_at.getTime() };
+
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('token'), jti: z.string(), until: z.number() }),
   z.object({ type: z.literal('session'), sessionId: z.string(), until: z.number() }),
   z.object({ type: z.literal('user'), userId: z.string(), version: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('user-deleted'), userId: z.string(), until: z.number() }),
 ]);
-const payloadSchema = z.object({ id: z.string(), events: z.array(eventSchema) });
+const payloadSchema = z.object({ id: z.string(), events: z.array(eventSchema), replyTo: z.string().optional() });
 
-/** One NOTIFY: a batch of events with an id, so the sender can tell when its own notification has come back. */
+/**
+ * One NOTIFY: a batch of events with an id, so the sender can tell when its own notification has come back, and
+ * where every other process sends its acknowledgement once it has applied them (`replyTo`; none from SQL triggers).
+ */
 export interface RevocationNotice {
   readonly id: string;
   readonly events: RevocationEvent[];
+  readonly replyTo?: string;
 }
 
 // NOTIFY payloads must stay under 8000 bytes; events are a little over 100 bytes each.
 const EVENTS_PER_PAYLOAD = 50;
 
 /** Splits events into notices, each small enough for one NOTIFY payload. */
-export function toRevocationNotices(events: readonly RevocationEvent[]): RevocationNotice[] {
+export function toRevocationNotices(events: readonly RevocationEvent[], replyTo?: string): RevocationNotice[] {
   const notices: RevocationNotice[] = [];
   for (let start = 0; start < events.length; start += EVENTS_PER_PAYLOAD) {
-    notices.push({ id: randomUUID(), events: events.slice(start, start + EVENTS_PER_PAYLOAD) });
+    notices.push({ id: randomUUID(), events: events.slice(start, start + EVENTS_PER_PAYLOAD), replyTo });
   }
   return notices;
 }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import type { NotificationListener } from '../db/notifications.js';
+import { findListenerIds } from '../db/listener-peers.repository.js';
 import { findLiveRevocations } from '../db/revocation.repository.js';
 import type { Logger } from '../logger.js';
 import { createDatabaseRevocationCheck, databaseRevocations, type Revocations } from './revocation.js';
@@ -37,7 +38,7 @@ export async function startMemoryRevocations(
 ): Promise<Revocations> {
   const sweepBefore = () => clock.now() - clockToleranceSeconds * 1000;
   const state = new RevocationState();
-  const delivery = new NoticeDelivery();
+  const delivery = new NoticeDelivery(clock);
   const database = createDatabaseRevocationCheck(connection.db);
   // The state holds everything committed before the listener's current connection: set by a completed (re)load,
   // cleared by a disconnection.
@@ -69,7 +70,14 @@ export async function startMemoryRevocations(
           return;
         }
         for (const event of notice.events) state.apply(event);
-        delivery.received(notice.id);
+        if (!listener?.id) return;
+        // Ours, come back; or a peer's, acknowledged once applied: the peer answers its client only after this.
+        if (notice.replyTo === listener.directChannel) delivery.received(notice.id, listener.id);
+        else if (notice.replyTo) listener.send(notice.replyTo, `${notice.id} ${listener.id}`);
+      },
+      onDirect(payload) {
+        const [noticeId, from] = payload.split(' ');
+        if (noticeId && from) delivery.received(noticeId, from);
       },
       onConnected() {
         if (!everConnected) {
@@ -139,14 +147,16 @@ export async function startMemoryRevocations(
       for (const event of events) state.apply(event);
     },
     async awaitDelivery(ids) {
-      // Not heard back within the window: by then every process holds these revocations or has stopped trusting
-      // its memory, so answering is safe; answering sooner would not be.
-      if (await delivery.wait(ids, trustWindowMs)) return;
+      if (!listener?.id) return; // in process (PGlite): applied as the commit returned
+      // Every listener connected now, this process's own included, must report; one that cannot within the window
+      // (its link slow, silent or gone) has stopped trusting its memory by then, so answering is safe.
+      if (await delivery.wait(ids, findListenerIds(connection.db), trustWindowMs)) return;
       logger.warn(
         { trustWindowMs },
         'A revocation notice did not come back within the trust window; answered once the window had passed',
       );
     },
+    replyTo: listener.directChannel,
     status: () => (trusted() ? 'memory' : 'database-fallback'),
     // Embedded PGlite delivers in process: there is no heartbeat, and no age to report.
     listenerEchoAgeMs: () => (Number.isFinite(listener?.deliveredUpTo() ?? 0) ? echoAge() : undefined),

@@ -25,10 +25,12 @@ export interface Revocations extends RevocationCheck {
   /** Applies revocations this process has just committed, without waiting for their notification. */
   apply(events: readonly RevocationEvent[]): void;
   /**
-   * Resolves when this process's listener has received these notices back, or when the trust window has passed
-   * (then every process holds them or checks the database).
+   * Resolves when every process with a listener connected (this one included) has acknowledged these notices, or
+   * when the trust window has passed (then every process holds them or checks the database).
    */
   awaitDelivery(noticeIds: readonly string[]): Promise<void>;
+  /** The channel other processes acknowledge this process's notices on (memory mode on Postgres). */
+  readonly replyTo?: string;
   status(): RevocationStatus;
   /** In memory mode, how long ago the latest heartbeat the listener heard back was sent. */
   listenerEchoAgeMs?(): number | undefined;
@@ -42,7 +44,9 @@ export function createDatabaseRevocationCheck(db: Kysely<Database>): RevocationC
   return {
     async check(claims) {
       const standing = await findTokenStanding(db, claims);
-      if (!standing) return 'TOKEN_INVALID'; // the user no longer exists
+      // A deleted user is a revocation, as in memory mode; a user that never existed, a forgery.
+      if (standing.user_deleted) return 'TOKEN_REVOKED';
+      if (standing.token_version === null) return 'TOKEN_INVALID';
       if (standing.revoked || standing.session_ended) return 'TOKEN_REVOKED';
       if (claims.tokenVersion < standing.token_version) return 'TOKEN_STALE';
       return null;

@@ -6,7 +6,7 @@ import { toRevocationNotices, type RevocationEvent, type RevocationNotice } from
 import type { Revocations } from './revocation.js';
 
 /** Where committed revocations go in this process (the CLI, with no state of its own, passes a no-op). */
-export type RevocationSink = Pick<Revocations, 'apply' | 'awaitDelivery'>;
+export type RevocationSink = Pick<Revocations, 'apply' | 'awaitDelivery' | 'replyTo'>;
 
 export const noRevocationSink: RevocationSink = { apply: () => {}, awaitDelivery: async () => {} };
 
@@ -23,13 +23,13 @@ export async function inRevokingTransaction<T>(
   let notices: RevocationNotice[] = [];
   const result = await db.transaction().execute(async (trx) => {
     const value = await work(trx, revoked);
-    notices = toRevocationNotices(revoked);
+    notices = toRevocationNotices(revoked, sink.replyTo);
     await notifyRevocations(trx, notices);
     return value;
   });
   sink.apply(revoked);
-  // Postgres hands a notification to every listener at once; once ours has come back, the other processes have
-  // theirs, so the client's next request is refused wherever it lands.
+  // Every process connected acknowledges the notices once applied (or the trust window runs out, after which none
+  // trusts a memory without them): the client's next request is refused wherever it lands.
   await sink.awaitDelivery(notices.map((notice) => notice.id));
   return result;
 }

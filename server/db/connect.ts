@@ -144,7 +144,7 @@ export function pgliteConnection(
       const unlisten = await pglite.listen(channel, handlers.onNotification);
       handlers.onConnected();
       // Delivered in process as the committing statement returns: nothing is ever in flight.
-      return { deliveredUpTo: () => Number.POSITIVE_INFINITY, close: () => unlisten() };
+      return { deliveredUpTo: () => Number.POSITIVE_INFINITY, send: () => {}, close: () => unlisten() };
     },
     close: async () => {
       await db.destroy();

@@ -6,6 +6,7 @@ export interface Database {
   revoked_tokens: RevokedTokensTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  tombstones: TombstonesTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -48,6 +49,17 @@ export interface SessionsTable {
   revoked_reason: SessionRevokedReason | null;
   user_agent: string | null;
   ip: string | null;
+}
+
+/**
+ * A deleted session or user, written by triggers on delete however the row goes (API, CLI, cascade, by hand): what
+ * refuses its access tokens once the row that would have is gone.
+ */
+export interface TombstonesTable {
+  kind: 'session' | 'user';
+  id: string;
+  /** After this no access token it refuses can be live; it can be pruned then. */
+  expires_at: Date;
 }
 
 /** The claims of an access token, kept so that the same token can be signed again (see refresh_tokens). */

@@ -5,6 +5,8 @@ export interface NotificationHandlers {
   onConnected(): void;
   /** The listening connection is lost; notifications are being missed until `onConnected`. */
   onDisconnected(error: Error): void;
+  /** A message sent to this listener alone, on its `directChannel` (a peer's acknowledgement). */
+  onDirect?(payload: string): void;
 }
 
 export interface NotificationListener {
@@ -14,6 +16,14 @@ export interface NotificationListener {
    * in commit order, so hearing a heartbeat back proves nothing committed before it is still in flight.
    */
   deliveredUpTo(): number;
+  /**
+   * On Postgres, the channel that reaches this listener alone, and the id that names it among its peers (see
+   * `listenerIdOf`). Undefined where delivery is in process (PGlite): there are no peers.
+   */
+  readonly directChannel?: string;
+  readonly id?: string;
+  /** NOTIFYs `channel` through the listening connection (an acknowledgement to a peer); never throws. */
+  send(channel: string, payload: string): void;
   close(): Promise<void>;
 }
 

@@ -5,11 +5,23 @@ import pg from 'pg';
 import { systemClock, type Clock } from '../clock.js';
 import type { ListenOptions, NotificationHandlers, NotificationListener } from './notifications.js';
 
-/** Postgres's `application_name` of the listening connection, so operators (and tests) can find it. */
-export const LISTENER_APPLICATION_NAME = 'tessera-revocation-listener';
+/**
+ * Postgres's `application_name` of a listening connection: this prefix, the listener's id, and a label
+ * (`tessera-listener/3f9a0c1b2d4e/revocations`). Operators (and tests) find listeners by it, and a process that
+ * revokes finds the peers whose acknowledgement it waits for (`listenerIdOf`).
+ */
+export const LISTENER_APPLICATION_PREFIX = 'tessera-listener/';
+
+/** The id in a listener's `application_name`, or undefined for any other connection. */
+export function listenerIdOf(applicationName: string): string | undefined {
+  if (!applicationName.startsWith(LISTENER_APPLICATION_PREFIX)) return undefined;
+  return applicationName.slice(LISTENER_APPLICATION_PREFIX.length).split('/')[0] || undefined;
+}
+
+const HEARTBEAT_PREFIX = 'heartbeat ';
 
 export interface PgListenerOptions {
-  /** Postgres's `application_name` for the listening connection. */
+  /** A label for the listening connection's `application_name` (after the prefix and id). */
   applicationName?: string;
   /** First delay before reconnecting; doubles on each failure up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
@@ -44,8 +56,11 @@ export async function listenWithPg(
   const firstDelay = options.reconnectDelayMs ?? 200;
   const maxDelay = options.maxReconnectDelayMs ?? 5_000;
   const silentAfter = options.silentAfterMs ?? Math.max(2_000, 4 * heartbeatIntervalMs);
-  // Identifiers are at most 63 bytes; the channel names are short and the suffix is 12 characters.
-  const echoChannel = `${channel}_echo_${randomBytes(6).toString('hex')}`;
+  const id = randomBytes(6).toString('hex');
+  // Heartbeats and acknowledgements from peers. Identifiers are at most 63 bytes: the channel names are short.
+  const directChannel = `${channel}_to_${id}`;
+  // application_name is cut at 63 bytes too: the label goes last.
+  const applicationName = `${LISTENER_APPLICATION_PREFIX}${id}/${options.applicationName ?? 'revocations'}`;
   let closed = false;
   let client: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -58,7 +73,7 @@ export async function listenWithPg(
   async function connect(): Promise<void> {
     const next = new pg.Client({
       connectionString: url,
-      application_name: options.applicationName ?? LISTENER_APPLICATION_NAME,
+      application_name: applicationName,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: silentAfter,
@@ -78,16 +93,19 @@ export async function listenWithPg(
     next.on('error', onLost);
     next.on('end', () => onLost(new Error('The listening connection ended')));
     next.on('notification', (message) => {
-      if (message.channel === echoChannel) {
-        deliveredUpTo = Math.max(deliveredUpTo, Number(message.payload));
-        echoWaiter?.();
+      if (message.channel === directChannel) {
+        const payload = message.payload ?? '';
+        if (payload.startsWith(HEARTBEAT_PREFIX)) {
+          deliveredUpTo = Math.max(deliveredUpTo, Number(payload.slice(HEARTBEAT_PREFIX.length)));
+          echoWaiter?.();
+        } else handlers.onDirect?.(payload);
       } else if (message.channel === channel && message.payload !== undefined) {
         handlers.onNotification(message.payload);
       }
     });
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}; LISTEN ${pg.escapeIdentifier(echoChannel)}`);
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}; LISTEN ${pg.escapeIdentifier(directChannel)}`);
       const echoed = new Promise<void>((resolve) => (echoWaiter = resolve));
       sendHeartbeat(next);
       await withTimeout(echoed, silentAfter, 'The listening connection did not echo a heartbeat');
@@ -114,7 +132,7 @@ export async function listenWithPg(
     // The time is taken before the NOTIFY is sent, so the NOTIFY commits after it.
     heartbeatInFlight = true;
     target
-      .query('select pg_notify($1, $2)', [echoChannel, String(clock.now())])
+      .query('select pg_notify($1, $2)', [directChannel, `${HEARTBEAT_PREFIX}${clock.now()}`])
       .catch(() => {})
       .finally(() => (heartbeatInFlight = false));
   }
@@ -149,6 +167,11 @@ export async function listenWithPg(
   await connect();
   return {
     deliveredUpTo: () => deliveredUpTo,
+    directChannel,
+    id,
+    send(target, payload) {
+      client?.query('select pg_notify($1, $2)', [target, payload]).catch(() => {});
+    },
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 import type { Database } from './database.js';
 
@@ -6,26 +6,39 @@ export interface PruneCounts {
   revokedTokens: number;
   refreshTokens: number;
   sessions: number;
+  tombstones: number;
 }
 
 /**
  * Deletes what can no longer matter: blacklist entries of tokens that have expired anyway, refresh tokens past
- * their expiry, and sessions that have ended (revoked or expired) and whose every access token has expired.
- * `before` is "now" less a margin for clock skew, so nothing that still guards a live token is removed.
+ * their expiry, sessions that have ended (revoked or expired) and whose every access token has expired, and
+ * tombstones of deleted users and sessions once every token they refuse has expired. `before` is "now" less a margin
+ * for clock skew, so nothing that still guards a live token is removed.
  */
 export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<PruneCounts> {
   const revokedTokens = await db.deleteFrom('revoked_tokens').where('expires_at', '<', before).executeTakeFirst();
   const refreshTokens = await db.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
-  const sessions = await db
-    .deleteFrom('sessions')
-    .where('access_expires_at', '<', before)
-    .where((eb) =>
-      eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<', before), eb('absolute_expires_at', '<', before)]),
-    )
-    .executeTakeFirst();
+  const sessions = await db.transaction().execute(async (trx) => {
+    // Tells the delete trigger that sessions whose tokens all expired before `before` guard nothing: pruning them is
+    // no revocation, so they leave no tombstone and send no notice.
+    await sql`select set_config('tessera.prune_before', ${before.toISOString()}, true)`.execute(trx);
+    return trx
+      .deleteFrom('sessions')
+      .where('access_expires_at', '<', before)
+      .where((eb) =>
+        eb.or([
+          eb('revoked_at', 'is not', null),
+          eb('expires_at', '<', before),
+          eb('absolute_expires_at', '<', before),
+        ]),
+      )
+      .executeTakeFirst();
+  });
+  const tombstones = await db.deleteFrom('tombstones').where('expires_at', '<', before).executeTakeFirst();
   return {
     revokedTokens: Number(revokedTokens.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),
     sessions: Number(sessions.numDeletedRows),
+    tombstones: Number(tombstones.numDeletedRows),
   };
 }

@@ -4,6 +4,7 @@ import {
   REVOCATION_CHANNEL,
   sessionRevoked,
   tokenRevoked,
+  tombstoneRevocation,
   userVersionRaised,
   type RevocationEvent,
   type RevocationNotice,
@@ -22,10 +23,11 @@ export async function notifyRevocations(db: Kysely<Database>, notices: readonly 
 
 /**
  * Every revocation that still guards a token some check may accept, as events: what a process loads into memory at
- * start. `after`: entries that stopped guarding before it are left out (now, less the clock tolerance).
+ * start. `after`: entries that stopped guarding before it are left out (now, less the clock tolerance). Deleted
+ * sessions and users come from their tombstones, since their rows are gone.
  */
 export async function findLiveRevocations(db: Kysely<Database>, after: Date): Promise<RevocationEvent[]> {
-  const [tokens, sessions, users] = await Promise.all([
+  const [tokens, sessions, users, tombstones] = await Promise.all([
     db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>', after).execute(),
     db
       .selectFrom('sessions')
@@ -34,6 +36,12 @@ export async function findLiveRevocations(db: Kysely<Database>, after: Date): Pr
       .where('access_expires_at', '>', after)
       .execute(),
     db.selectFrom('users').select(['id', 'token_version']).where('token_version', '>', 0).execute(),
+    db.selectFrom('tombstones').select(['kind', 'id', 'expires_at']).where('expires_at', '>', after).execute(),
   ]);
-  return [...tokens.map(tokenRevoked), ...sessions.map(sessionRevoked), ...users.map(userVersionRaised)];
+  return [
+    ...tokens.map(tokenRevoked),
+    ...sessions.map(sessionRevoked),
+    ...users.map(userVersionRaised),
+    ...tombstones.map(tombstoneRevocation),
+  ];
 }

@@ -14,30 +14,51 @@ export async function insertRevokedToken(
     .execute();
 }
 
+/** Where a token stands, as the database-mode revocation check reads it. */
+export interface TokenStanding {
+  /** The user's current token version; null when the user does not exist. */
+  token_version: number | null;
+  /** Its user was deleted (a tombstone that still guards tokens). */
+  user_deleted: boolean;
+  /** Its `jti` is blacklisted. */
+  revoked: boolean;
+  /** Its session has ended, or is gone (deleted, or pruned once nothing it minted can live). */
+  session_ended: boolean;
+}
+
 /**
- * What the revocation check needs to know of a token in one round trip: its user's current token version, whether
- * its `jti` is blacklisted, and whether its session has ended (or is gone: pruned once nothing it minted can live).
+ * What the revocation check needs to know of a token in one round trip: its user's current token version (or that
+ * the user was deleted), whether its `jti` is blacklisted, and whether its session has ended. `sub` and `sid` must
+ * already be known to be UUIDs (the columns are), as verifying the token ensures.
  */
 export function findTokenStanding(
   db: Kysely<Database>,
   token: { userId: string; sessionId: string; jti: string },
-): Promise<{ token_version: number; revoked: boolean; session_ended: boolean } | undefined> {
+): Promise<TokenStanding> {
   return db
-    .selectFrom('users')
-    .leftJoin('sessions', (join) =>
-      join.onRef('sessions.user_id', '=', 'users.id').on('sessions.id', '=', token.sessionId),
-    )
-    .select((eb) => [
-      'users.token_version',
+    .selectNoFrom((eb) => [
+      eb.selectFrom('users').select('token_version').where('id', '=', token.userId).as('token_version'),
       eb
-        .exists(eb.selectFrom('revoked_tokens').select('jti').where('revoked_tokens.jti', '=', token.jti))
+        .exists(eb.selectFrom('tombstones').select('id').where('kind', '=', 'user').where('id', '=', token.userId))
+        .$castTo<boolean>()
+        .as('user_deleted'),
+      eb
+        .exists(eb.selectFrom('revoked_tokens').select('jti').where('jti', '=', token.jti))
         .$castTo<boolean>()
         .as('revoked'),
       eb
-        .or([eb('sessions.id', 'is', null), eb('sessions.revoked_at', 'is not', null)])
+        .not(
+          eb.exists(
+            eb
+              .selectFrom('sessions')
+              .select('id')
+              .where('id', '=', token.sessionId)
+              .where('user_id', '=', token.userId)
+              .where('revoked_at', 'is', null),
+          ),
+        )
         .$castTo<boolean>()
         .as('session_ended'),
     ])
-    .where('users.id', '=', token.userId)
-    .executeTakeFirst();
+    .executeTakeFirstOrThrow();
 }

@@ -8,8 +8,8 @@ import type { Logger } from '../logger.js';
 const CLOCK_SKEW_MARGIN_MS = 60_000;
 
 /**
- * Deletes what guards nothing any more. A blacklist entry is kept as long as a token it refuses could be accepted:
- * past its expiry by JWT_CLOCK_TOLERANCE, and the skew margin on top.
+ * Deletes what guards nothing any more. A blacklist entry, or the tombstone of a deleted user or session, is kept as
+ * long as a token it refuses could be accepted: past its expiry by JWT_CLOCK_TOLERANCE, and the skew margin on top.
  */
 export function pruneNow(db: Kysely<Database>, now = new Date(), clockToleranceSeconds = 0): Promise<PruneCounts> {
   return pruneExpired(db, new Date(now.getTime() - CLOCK_SKEW_MARGIN_MS - clockToleranceSeconds * 1000));
@@ -25,7 +25,7 @@ export function startPruning(
   if (intervalSeconds <= 0) return () => {};
   const timer = setInterval(() => {
     pruneNow(db, new Date(), clockToleranceSeconds).then(
-      (counts) => logger.debug(counts, 'Pruned expired tokens and sessions'),
+      (counts) => logger.debug(counts, 'Pruned expired tokens, sessions and tombstones'),
       (error: unknown) => logger.error({ err: error }, 'Pruning failed'),
     );
   }, intervalSeconds * 1000);

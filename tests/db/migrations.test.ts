@@ -24,7 +24,14 @@ describe(`migrations on ${testDriver}`, () => {
     expect(applied.map((result) => [result.migrationName, result.status])).toEqual(
       Object.keys(migrations).map((name) => [name, 'Success']),
     );
-    expect(await tables()).toEqual(['rate_limits', 'refresh_tokens', 'revoked_tokens', 'sessions', 'users']);
+    expect(await tables()).toEqual([
+      'rate_limits',
+      'refresh_tokens',
+      'revoked_tokens',
+      'sessions',
+      'tombstones',
+      'users',
+    ]);
     expect(await migrateToLatest(database.db)).toEqual([]);
   });
 

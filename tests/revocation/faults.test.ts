@@ -45,16 +45,16 @@ describe.runIf(testDriver === 'postgres')('the revocation promise under network 
   const health = async (app: TestApp) => (await app.yoga.fetch('http://localhost/health')).json();
   const logout = (app: TestApp, token: string) => app.graphql('mutation { logout }', { token });
 
-  it('a server whose listener connection is black-holed refuses a token logged out elsewhere within the trust window, and says so', async () => {
+  it('a server whose listener connection is black-holed refuses a token as soon as its logout elsewhere answers, and says so', async () => {
     const b = await serverThroughProxy('tessera-fault-b1');
     const account = await registerUser(a);
     expect(await tokenStatus(b, account.accessToken)).toBe('OK');
     expect(await health(b)).toMatchObject({ status: 'ok', revocation: 'memory' });
 
     expect(proxy.blackhole('tessera-fault-b1')).toBe(1);
+    // A waits for B's acknowledgement, which cannot come: it answers once the trust window has passed, when B has
+    // stopped trusting its memory.
     expect((await logout(a, account.accessToken)).body).toEqual({ data: { logout: true } });
-    // The stated bound: one trust window after the logout answered, no server accepts the token.
-    await sleep(TRUST_WINDOW_MS);
     expect(await tokenStatus(b, account.accessToken)).toBe('TOKEN_REVOKED');
     expect(await health(b)).toMatchObject({ status: 'degraded', revocation: 'database-fallback' });
     expect(b.logs.join('')).toContain('No heartbeat echo from the revocation listener');
@@ -68,13 +68,12 @@ describe.runIf(testDriver === 'postgres')('the revocation promise under network 
     expect(await tokenStatus(b, next.accessToken)).toBe('TOKEN_REVOKED');
   });
 
-  it('a server whose listener is slow still refuses within the trust window, and at once when the revoking server waited for it', async () => {
+  it('a server whose listener is slow refuses at once: the revoking server answers after its acknowledgement', async () => {
     // 200 ms on what Postgres sends to C's listener: inside the window, so C keeps trusting its memory.
     const c = await serverThroughProxy('tessera-fault-c');
     expect(proxy.delayToClient('tessera-fault-c', 200)).toBe(1);
     const account = await registerUser(a);
     await logout(a, account.accessToken);
-    await sleep(TRUST_WINDOW_MS);
     expect(await tokenStatus(c, account.accessToken)).toBe('TOKEN_REVOKED');
     expect(c.revocations.status()).toBe('memory');
 
@@ -83,7 +82,7 @@ describe.runIf(testDriver === 'postgres')('the revocation promise under network 
     const d = await serverThroughProxy('tessera-fault-d');
     const other = await registerUser(a);
     await d.database.db.executeQuery(
-      sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tessera-fault-d'`.compile(
+      sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%/tessera-fault-d'`.compile(
         d.database.db,
       ),
     );

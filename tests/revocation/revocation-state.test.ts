@@ -42,7 +42,21 @@ describe('RevocationState', () => {
     state.sweep(Date.now());
     expect(state.size.tokens).toBe(100_000); // not yet expired: all kept
     state.sweep(until + 1);
-    expect(state.size).toEqual({ tokens: 0, sessions: 0, users: 0 });
+    expect(state.size).toEqual({ tokens: 0, sessions: 0, users: 0, deletedUsers: 0 });
+  });
+
+  it('refuses every token of a deleted user until its last could have expired, and forgets its version', () => {
+    const state = new RevocationState();
+    const until = Date.now() + 60_000;
+    state.apply({ type: 'user', userId: 'u1', version: 3 });
+    state.apply({ type: 'user-deleted', userId: 'u1', until });
+    expect(state.check(claims({ tokenVersion: 3 }))).toBe('TOKEN_REVOKED');
+    expect(state.check(claims({ userId: 'u2' }))).toBeNull();
+    // A late version event does not bring the user back into memory.
+    state.apply({ type: 'user', userId: 'u1', version: 4 });
+    expect(state.size).toMatchObject({ users: 0, deletedUsers: 1 });
+    state.sweep(until + 1);
+    expect(state.size).toEqual({ tokens: 0, sessions: 0, users: 0, deletedUsers: 0 });
   });
 });
 

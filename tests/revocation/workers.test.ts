@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { PASSWORD, REGISTER, uniqueUsername } from '../helpers/accounts.js';
@@ -45,6 +46,20 @@ describe.runIf(testDriver === 'postgres')('TESSERA_WORKERS=2', () => {
     expect((await post('mutation { logout }', token)).body).toEqual({ data: { logout: true } });
     for (let i = 0; i < 6; i++) {
       const refused = await post('{ me { id } }', token);
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+    }
+  });
+
+  it('a user deleted in SQL is refused by every worker on the next request', async () => {
+    const { body } = await post(REGISTER, undefined, { username: uniqueUsername(), password: PASSWORD });
+    const { accessToken, user } = body.data.register as { accessToken: string; user: { id: string } };
+    for (let i = 0; i < 4; i++) expect((await post('{ me { id } }', accessToken)).status).toBe(200);
+
+    // As an operator in psql would: no Tessera code runs, only the database's delete triggers.
+    await sql`delete from users where id = ${user.id}`.execute(database.db);
+    for (let i = 0; i < 6; i++) {
+      const refused = await post('{ me { id } }', accessToken);
       expect(refused.status).toBe(401);
       expect(refused.body.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
     }

@@ -10,13 +10,19 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const ALGORITHM = 'HS256';
 /** Far above any token we mint; a longer string is refused before any parsing or crypto. */
 const MAX_TOKEN_LENGTH = 4096;
+/**
+ * A UUID as `randomUUID` and Postgres write it (lowercase): the only form of `sub` and `sid` we mint. Anything else is
+ * refused before it reaches a `uuid` column (where it would be an error, not an answer) or an in-memory lookup keyed
+ * by that form.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TokenSettings {
   readonly key: KeyObject;
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtlSeconds: number;
-  /** Leeway, in seconds, for `exp` and `nbf`. */
+  /** Leeway, in seconds, for `exp`, `nbf` and `iat`. */
   readonly clockToleranceSeconds: number;
 }
 
@@ -64,8 +70,9 @@ export function signAccessToken(settings: TokenSettings, record: AccessTokenReco
 }
 
 /**
- * Checks signature (algorithm pinned), expiry (required), issuer, audience and type, and the shape of every claim.
- * Throws `AuthFailure` with TOKEN_EXPIRED or TOKEN_INVALID. Revocation is checked separately.
+ * Checks signature (algorithm pinned), expiry (required), issuer, audience and type, and the shape of every claim:
+ * `sub` and `sid` are UUIDs, and `iat` is no later than now plus the clock tolerance (a token "issued" years ahead
+ * was not issued by us). Throws `AuthFailure` with TOKEN_EXPIRED or TOKEN_INVALID. Revocation is checked separately.
  */
 export function verifyAccessToken(settings: TokenSettings, token: string): AccessTokenClaims {
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthFailure('TOKEN_INVALID');
@@ -87,12 +94,16 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
   if (header.typ !== ACCESS_TOKEN_TYPE || 'crit' in header || typeof payload !== 'object') {
     throw new AuthFailure('TOKEN_INVALID');
   }
-  const { sub, sid, jti, exp, role, ver } = payload;
+  const { sub, sid, jti, exp, iat, role, ver } = payload;
   if (
     typeof sub !== 'string' ||
+    !UUID.test(sub) ||
     typeof sid !== 'string' ||
+    !UUID.test(sid) ||
     typeof jti !== 'string' ||
     typeof exp !== 'number' ||
+    typeof iat !== 'number' ||
+    iat > Math.floor(Date.now() / 1000) + settings.clockToleranceSeconds ||
     (role !== 'USER' && role !== 'ADMIN') ||
     !Number.isInteger(ver) ||
     (ver as number) < 0

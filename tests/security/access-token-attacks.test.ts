@@ -99,7 +99,7 @@ describe('access token attacks', () => {
     await expectRefused(signWithServerKey({ ...claims, ...change }));
   });
 
-  it.each(['iss', 'aud', 'sub', 'jti', 'role', 'ver'])('a token missing %s is refused', async (claim) => {
+  it.each(['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'role', 'ver'])('a token missing %s is refused', async (claim) => {
     const { [claim]: _dropped, ...rest } = claims;
     await expectRefused(signWithServerKey(rest));
   });
@@ -111,7 +111,8 @@ describe('access token attacks', () => {
 
   it('a correctly signed token for a user that does not exist reads nobody', async () => {
     // Only a holder of the server's key can sign one. The in-memory check (the default) does not look users up,
-    // so it is let through as a viewer that matches no user; the database check refuses it outright.
+    // so it is let through as a viewer that matches no user; the database check refuses it outright. (A user that
+    // existed and was deleted is another matter: both refuse it as revoked, see tests/revocation/deletion.)
     const token = signWithServerKey({ ...claims, sub: '00000000-0000-4000-8000-000000000000' });
     const { status, body } = await app.graphql(ME, { token });
     expect(status).toBe(200);
@@ -124,6 +125,56 @@ describe('access token attacks', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  describe('claim shapes (issue #11)', () => {
+    let strict: TestApp;
+    beforeAll(async () => {
+      strict = await createTestApp({ REVOCATION_CHECK: 'database' });
+    });
+    afterAll(() => strict.close());
+
+    // Correctly signed (only a holder of the key could), so nothing but the claim's shape stops them: in database
+    // mode an id that is not a UUID used to reach a `uuid` column and come back as a 500.
+    it.each([
+      ['sub', 'admin'],
+      ['sub', "' or 1=1 --"],
+      ['sub', '00000000-0000-4000-8000-00000000000G'],
+      ['sub', 'AAAAAAAA-0000-4000-8000-000000000000'], // not the form we mint, so no lookup in memory could match it
+      ['sid', 'not-a-session'],
+      ['sub', 42],
+    ])(
+      'a token with a non-UUID %s (%s) is TOKEN_INVALID, not a 500, in both revocation modes',
+      async (claim, value) => {
+        const token = signWithServerKey({ ...claims, [claim]: value });
+        await expectRefused(token);
+        const { status, body } = await strict.graphql(ME, { token });
+        expect(status).toBe(401);
+        expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+      },
+    );
+
+    it('iat ten years ahead is refused', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const tenYears = 10 * 365 * 24 * 3600;
+      await expectRefused(signWithServerKey({ ...claims, iat: now + tenYears, exp: now + tenYears + 900 }));
+      await expectRefused(signWithServerKey({ ...claims, iat: now + 60 })); // tolerance 0: a minute ahead is too
+      await expectRefused(signWithServerKey({ ...claims, iat: String(now) }));
+    });
+
+    it('iat inside JWT_CLOCK_TOLERANCE is accepted', async () => {
+      const lenient = await createTestApp({ JWT_CLOCK_TOLERANCE: '30s' }, app.database, { keepDatabaseOpen: true });
+      try {
+        const now = Math.floor(Date.now() / 1000);
+        const status = async (iat: number) =>
+          (await lenient.graphql(ME, { token: signWithServerKey({ ...claims, iat }) })).status;
+        expect(await status(now)).toBe(200);
+        expect(await status(now + 20)).toBe(200);
+        expect(await status(now + 60)).toBe(401);
+      } finally {
+        await lenient.close();
+      }
+    });
   });
 
   it.each([

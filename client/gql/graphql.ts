@@ -61,6 +61,7 @@ export type LoginMutation = { login:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
 
 export type RefreshTokenMutationVariables = Exact<{

@@ -22,11 +22,23 @@ export const ARGON2_OPTIONS = {
  */
 const hashing = pLimit(Math.max(1, availableParallelism() - 1));
 
+/**
+ * Passwords are hashed in Unicode normalization form C (NIST SP 800-63B), so "é" typed as one code point on one
+ * keyboard and as e + combining accent on another is the same password.
+ */
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => hash(password, ARGON2_OPTIONS));
+  return hashing(() => hash(password.normalize('NFC'), ARGON2_OPTIONS));
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  const normalized = password.normalize('NFC');
+  if (await verifyOnce(passwordHash, normalized)) return true;
+  // Hashes made before passwords were normalized hold the bytes as typed: such an account still gets in. Only a
+  // password that NFC changes costs this second check.
+  return normalized !== password && verifyOnce(passwordHash, password);
+}
+
+async function verifyOnce(passwordHash: string, password: string): Promise<boolean> {
   try {
     return await hashing(() => verify(passwordHash, password));
   } catch {

@@ -47,7 +47,10 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: AuthPayloadType,
     description: 'Opens a new session.',
-    errors: { types: [InvalidCredentialsError, RateLimitedError], union: { name: 'LoginResult' } },
+    errors: {
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      union: { name: 'LoginResult' },
+    },
     args: {
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),

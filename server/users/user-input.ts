@@ -4,7 +4,21 @@ export const USERNAME_MAX_LENGTH = 150;
 const USERNAME_PATTERN = /^[A-Za-z0-9@.+_-]+$/;
 const EMAIL_MAX_LENGTH = 254;
 // Deliberately loose: one @, something on each side, a dot in the domain. Only a sent mail proves an address.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL_PATTERN = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
+
+// With the `u` flag a surrogate pair is one code point, so only a lone (ill-formed) surrogate matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Refuses text no field of ours can hold: a NUL (Postgres text cannot store one, so it would fail as a query error)
+ * or ill-formed UTF-16 (a lone surrogate, which any encoding step silently turns into U+FFFD, so two different inputs
+ * would become the same). Checked before any hashing or query.
+ */
+export function checkWellFormed(field: string, value: string): void {
+  if (value.includes('\u0000') || LONE_SURROGATE.test(value)) {
+    throw new ValidationError(field, `The ${field} contains characters that are not allowed (NUL or invalid Unicode).`);
+  }
+}
 
 /** Usernames: Django's alphabet (letters, digits and @ . + - _), ASCII only so that case folding is unambiguous. */
 export function checkUsername(username: string): void {

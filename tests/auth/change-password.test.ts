@@ -58,7 +58,7 @@ describe('Mutation.changePassword', () => {
   it.each([
     ['too short', 'short'],
     ['very common', 'qwerty123'],
-    ['1 MB long', 'x'.repeat(1_000_000)],
+    ['50 KB long', 'x'.repeat(50_000)],
   ])('refuses a new password that is %s with a ValidationError on newPassword', async (_name, next) => {
     const account = await registerUser(app);
     expect(await changePassword(account.accessToken, account.password, next)).toMatchObject({

@@ -67,6 +67,6 @@ describe('login', () => {
   it('refuses absurd inputs as invalid credentials without hashing them', async () => {
     expect(await login('a'.repeat(10_000), 'whatever-password')).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     const account = await registerUser(app);
-    expect(await login(account.username, 'x'.repeat(1_000_000))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(await login(account.username, 'x'.repeat(50_000))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });

@@ -8,7 +8,7 @@ import { findSessionForUpdate, revokeSessions } from '../db/session.repository.j
 import { findUserById, findUserByUsername, insertUser, lockUser, raiseTokenVersion } from '../db/user.repository.js';
 import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
 import { toUser } from '../users/user.js';
-import { checkEmail, checkUsername, USERNAME_MAX_LENGTH } from '../users/user-input.js';
+import { checkEmail, checkUsername, checkWellFormed, USERNAME_MAX_LENGTH } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
 import { AuthFailure } from './auth-failure.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
@@ -52,11 +52,14 @@ export function createAuthService(deps: {
 
   return {
     async register({ username, email, password }, client) {
-      await rateLimits.attempt('register', { account: username.toLowerCase().slice(0, 200), address: client.ip });
+      // Every check of the input comes before any query or hashing.
+      checkWellFormed('password', password);
       checkUsername(username);
       const storedEmail = checkEmail(email);
-      const passwordProblem = checkNewPassword(password);
+      const passwordProblem = checkNewPassword(password, { username });
       if (passwordProblem) throw new ValidationError('password', passwordProblem);
+      // Per address only: a count per username would let anyone reserve a name with a few failed attempts.
+      await rateLimits.attempt('register', { address: client.ip });
       // Checked before hashing only to save the work; the unique index decides a race.
       if (await findUserByUsername(db, username)) throw new UsernameTakenError();
 
@@ -72,23 +75,32 @@ export function createAuthService(deps: {
     },
 
     async login({ username, password }, client) {
-      // Every attempt counts, whether the account exists or not (so the limit reveals nothing either).
-      await rateLimits.attempt('login', { account: username.toLowerCase().slice(0, 200), address: client.ip });
+      // Text no account can hold (a NUL, a lone surrogate) is refused before any query or hashing: it reveals nothing.
+      checkWellFormed('username', username);
+      checkWellFormed('password', password);
+      // Counted alike whether the account exists or not (so the limit reveals nothing either).
+      const attempt = await rateLimits.login({ account: username, address: client.ip });
       // Inputs no account can have are refused without a lookup, but only after the same hashing work.
       const plausible = username.length <= USERNAME_MAX_LENGTH && plausiblePassword(password);
       const row = plausible ? await findUserByUsername(db, username) : undefined;
       const valid = row
         ? await verifyPassword(row.password_hash, password)
         : await verifyAgainstDummyHash(plausible ? password : '');
-      if (!row || !valid) throw new InvalidCredentialsError();
+      if (!row || !valid) {
+        await attempt.failed();
+        throw new InvalidCredentialsError();
+      }
+      await attempt.succeeded();
       return sessions.open(toUser(row), client);
     },
 
     async changePassword(token, { currentPassword, newPassword }, client) {
+      checkWellFormed('currentPassword', currentPassword);
+      checkWellFormed('newPassword', newPassword);
       await rateLimits.attempt('changePassword', { account: token.userId, address: client.ip });
-      const problem = checkNewPassword(newPassword);
-      if (problem) throw new ValidationError('newPassword', problem);
       const row = await findUserById(db, token.userId);
+      const problem = checkNewPassword(newPassword, { username: row?.username });
+      if (problem) throw new ValidationError('newPassword', problem);
       const valid =
         row && plausiblePassword(currentPassword) && (await verifyPassword(row.password_hash, currentPassword));
       if (!row || !valid) throw new InvalidCredentialsError('The current password is wrong.');

@@ -8,23 +8,42 @@ import {
 import type { Config, RateLimit } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import { RateLimitedError } from '../errors.js';
+import { addressKey } from './address-key.js';
 
-export type LimitedAction = 'login' | 'register' | 'refreshToken' | 'changePassword';
+/** The mutations other than `login`: each attempt costs a point of the address and, when given, of the account. */
+export type LimitedAction = 'register' | 'refreshToken' | 'changePassword';
 
 /**
- * Limits on guessing (rate-limiter-flexible): each attempt at a limited mutation costs a point per account and per
- * client address, so aliases or parallel requests buy no extra guesses. Counted in Postgres when Tessera runs on
- * Postgres (several processes must share the count), in memory on embedded PGlite (one process).
+ * Limits on guessing (rate-limiter-flexible), after its "login endpoint protection" example and OWASP's advice.
+ * Counted in Postgres when Tessera runs on Postgres (several processes must share the count), in memory on embedded
+ * PGlite (one process). Addresses are counted by `addressKey`: IPv6 by network (RATE_LIMIT_IPV6_PREFIX).
  */
 export interface RateLimits {
-  /** Spends one attempt; throws `RateLimitedError` when the account or the address is over its limit. */
+  /**
+   * Spends one attempt: first of the address (a request it refuses spends nothing else), then of the account.
+   * Throws `RateLimitedError` when either is over its limit.
+   */
   attempt(action: LimitedAction, keys: { account?: string; address: string | null }): Promise<void>;
+  /**
+   * Admits one login attempt, or throws `RateLimitedError`. The caller must report how it ended: a failure costs the
+   * account a point of its budget, a success forgets the failures of this account and address.
+   */
+  login(keys: { account: string; address: string | null }): Promise<LoginAttempt>;
 }
+
+export interface LoginAttempt {
+  succeeded(): Promise<void>;
+  failed(): Promise<void>;
+}
+
+/** Longer usernames cannot exist (USERNAME_MAX_LENGTH), and keys must fit the table's varchar(255). */
+const ACCOUNT_KEY_LENGTH = 150;
 
 export function createRateLimits(
   config: Pick<Config, 'rateLimits'>,
   connection: Pick<DatabaseConnection, 'pgPool'>,
 ): RateLimits {
+  const limits = config.rateLimits;
   // rate-limiter-flexible speaks to pg directly: it shares the app's pool.
   const pool = connection.pgPool;
   const limiter = (name: string, limit: RateLimit): RateLimiterAbstract => {
@@ -39,39 +58,89 @@ export function createRateLimits(
         })
       : new RateLimiterMemory(options);
   };
-  const perAccount = limiter('account', config.rateLimits.perAccount);
-  const perAddress = limiter('address', config.rateLimits.perAddress);
+  /** Failed logins of one account and address in a row (a success deletes the count): RATE_LIMIT_LOGIN_FAILURES. */
+  const loginFailures = limiter('login-failures', limits.loginFailures);
+  /** Failed logins of one account from every address (only ever slows); `changePassword` attempts per user. */
+  const perAccount = limiter('account', limits.perAccount);
+  /** Attempts per address at each action; at `login`, a success gives its point back. */
+  const perAddress = limiter('address', limits.perAddress);
+  const accountOf = (account: string) => account.toLowerCase().slice(0, ACCOUNT_KEY_LENGTH);
+  const addressOf = (address: string | null) =>
+    address === null ? null : addressKey(address, limits.ipv6PrefixLength);
 
   return {
     async attempt(action, { account, address }) {
-      const waits = await Promise.all([
-        account === undefined ? 0 : spend(perAccount, `${action}:${account}`),
-        address === null ? 0 : spend(perAddress, `${action}:${address}`),
-      ]);
-      const retryAfter = Math.max(...waits);
-      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+      const from = addressOf(address);
+      if (from !== null) await spendOrRefuse(perAddress, `${action}:${from}`);
+      if (account !== undefined) await spendOrRefuse(perAccount, `${action}:${accountOf(account)}`);
+    },
+
+    /*
+     * Why no one can lock a victim out: the only count that refuses the right password is the victim's own pair
+     * (this account from this address), and only failures from that address fill it. The account-wide budget never
+     * refuses on its own: once an attack has spent it, an address that has failed on this account since its pair was
+     * last cleared waits, while an address with no failures still gets its attempt. So the victim, from any address
+     * the attacker does not share, always gets in; the attacker gets one guess per fresh address per window.
+     */
+    async login({ account, address }) {
+      const from = addressOf(address);
+      const addressBucket = `login:${from}`;
+      // The address first, alone: an attempt it refuses spends nothing of the account's budget.
+      if (from !== null) await spendOrRefuse(perAddress, addressBucket);
+      const accountBucket = `login:${accountOf(account)}`;
+      // Without a known address (no socket: only in-process requests), every such client shares one pair.
+      const pair = `${from ?? 'unknown'} ${accountOf(account)}`;
+      // The pair's point is taken before the password is checked, so parallel requests or aliases cannot all slip
+      // in below the limit; a success gives it back by deleting the count.
+      const [attempt, accountFailures] = await Promise.all([take(loginFailures, pair), perAccount.get(accountBucket)]);
+      if (!attempt.allowed) throw new RateLimitedError(seconds(attempt.res));
+      const underAttack = accountFailures !== null && accountFailures.consumedPoints >= limits.perAccount.points;
+      if (underAttack && attempt.res.consumedPoints > 1) {
+        await loginFailures.reward(pair); // refused before any check: not a failure
+        throw new RateLimitedError(Math.min(seconds(attempt.res), seconds(accountFailures)));
+      }
+      return {
+        async succeeded() {
+          await Promise.all([loginFailures.delete(pair), from === null ? null : perAddress.reward(addressBucket)]);
+        },
+        async failed() {
+          await perAccount.penalty(accountBucket);
+        },
+      };
     },
   };
 }
 
 /** Any HTTP request, per client address, per process, in memory: a flood is refused before it costs anything. */
-export function createRequestLimiter(limit: RateLimit) {
+export function createRequestLimiter(limit: RateLimit, ipv6PrefixLength: number) {
   const bucket = new RateLimiterMemory({
     keyPrefix: 'requests',
     points: limit.points,
     duration: limit.durationSeconds,
   });
   /** Seconds to wait, or 0 when the request may proceed. */
-  return (address: string): Promise<number> => spend(bucket, address);
+  return async (address: string): Promise<number> => {
+    const { allowed, res } = await take(bucket, addressKey(address, ipv6PrefixLength));
+    return allowed ? 0 : seconds(res);
+  };
 }
 
-/** Spends a point of `key`: 0 when there was one, else the seconds until there is. */
-async function spend(bucket: RateLimiterAbstract, key: string): Promise<number> {
+async function spendOrRefuse(bucket: RateLimiterAbstract, key: string): Promise<void> {
+  const { allowed, res } = await take(bucket, key);
+  if (!allowed) throw new RateLimitedError(seconds(res));
+}
+
+/** Spends a point of `key`: the count after it, and whether that is within the limit. */
+async function take(bucket: RateLimiterAbstract, key: string): Promise<{ allowed: boolean; res: RateLimiterRes }> {
   try {
-    await bucket.consume(key);
-    return 0;
+    return { allowed: true, res: await bucket.consume(key) };
   } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
     throw rejection; // the store failed: an unexpected error, masked for the client
   }
+}
+
+/** Whole seconds until the count's window ends, at least 1. */
+function seconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }

@@ -19,7 +19,9 @@ import { corsSetting, useVaryOnOrigin } from './http/cors.js';
 import { maskErrors } from './http/database-outage.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
+import { useRefusedTokenPolicy } from './http/refused-token.js';
 import { useRequestHardening } from './http/request-hardening.js';
+import { useSecurityHeaders } from './http/security-headers.js';
 import { useRefreshTokenCookie } from './http/refresh-token-cookie.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
@@ -80,9 +82,14 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     logging: yogaLogger(logger),
     // Batched (array) requests stay off (Yoga's default): one request, one operation's worth of guesses.
     batching: false,
+    // 413 for a Content-Length over the limit before a byte of the body is read; a body without one (chunked) is
+    // counted as it arrives and cut at the limit, so a huge `variables` object never reaches JSON.parse.
+    maxRequestBodySize: config.maxBodyBytes,
     plugins: [
-      useRequestFloodLimit(config.rateLimits.requests, clientAddress),
+      useSecurityHeaders(),
+      useRequestFloodLimit(config.rateLimits.requests, config.rateLimits.ipv6PrefixLength, clientAddress),
       useDatabaseHealthCheck(db, revocations),
+      useRefusedTokenPolicy(),
       ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
       ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),

@@ -36,12 +36,28 @@ export interface Config {
   readonly databaseTimeoutMs: number;
   /** After SIGTERM, how long requests in flight may take before the process exits regardless. */
   readonly shutdownTimeoutMs: number;
-  /** Attempts allowed per window at `login`, `register`, `refreshToken` and `changePassword`. */
+  /** Largest request body read; a larger one gets 413 before it is read whole. */
+  readonly maxBodyBytes: number;
+  /** Open connections per process, all addresses together: a bound well below the open-file limit. */
+  readonly maxConnections: number;
+  /** Open connections per client address (IPv6: per network); trusted proxies are exempt. */
+  readonly maxConnectionsPerAddress: number;
+  /** How long a client may take to send a request's headers, and its whole request, before it is cut (408). */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** Limits on guessing at `login`, `register`, `refreshToken` and `changePassword` (see `security/rate-limits.ts`). */
   readonly rateLimits: {
+    /** Consecutive failed logins per account and client address; a success starts again at zero. */
+    readonly loginFailures: RateLimit;
+    /** Failed logins per account from all addresses, past which it is slowed, never locked; `changePassword` per user. */
     readonly perAccount: RateLimit;
     readonly perAddress: RateLimit;
     /** Any HTTP request, per client address, per process. */
     readonly requests: RateLimit;
+    /** IPv6 clients are counted by their network of this many bits (one subscriber holds a whole /64). */
+    readonly ipv6PrefixLength: number;
   };
   /** proxy-addr trust list: whose `X-Forwarded-For` names the client. Empty: the socket's peer is the client. */
   readonly trustedProxies: string[];
@@ -54,7 +70,15 @@ export interface Config {
   readonly corsOrigins: '*' | string[];
   readonly graphiql: boolean;
   /** Limits on what one GraphQL document may ask. */
-  readonly graphqlLimits: { maxAliases: number; maxDepth: number; maxTokens: number; maxCost: number };
+  readonly graphqlLimits: {
+    maxAliases: number;
+    maxDepth: number;
+    maxTokens: number;
+    maxCost: number;
+    /** Values in `variables`, counted through nested objects and lists, and how deep they may nest. */
+    maxVariables: number;
+    maxVariableDepth: number;
+  };
   readonly introspection: boolean;
   /** Serve the demo page at /demo. */
   readonly demoPage: boolean;
@@ -165,9 +189,17 @@ const environment = z.object({
   REVOCATION_TRUST_WINDOW: durationMs('REVOCATION_TRUST_WINDOW', 100).default(1_000),
   DATABASE_TIMEOUT: durationMs('DATABASE_TIMEOUT', 100).default(5_000),
   SHUTDOWN_TIMEOUT: durationMs('SHUTDOWN_TIMEOUT', 100).default(10_000),
-  RATE_LIMIT_ACCOUNT: rateLimit('RATE_LIMIT_ACCOUNT').default({ points: 10, durationSeconds: 15 * 60 }),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(102_400), // 100 KB
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(64),
+  HEADERS_TIMEOUT: durationMs('HEADERS_TIMEOUT', 100).default(10_000),
+  REQUEST_TIMEOUT: durationMs('REQUEST_TIMEOUT', 100).default(30_000),
+  KEEP_ALIVE_TIMEOUT: durationMs('KEEP_ALIVE_TIMEOUT', 100).default(5_000),
+  RATE_LIMIT_LOGIN_FAILURES: rateLimit('RATE_LIMIT_LOGIN_FAILURES').default({ points: 10, durationSeconds: 15 * 60 }),
+  RATE_LIMIT_ACCOUNT: rateLimit('RATE_LIMIT_ACCOUNT').default({ points: 50, durationSeconds: 3600 }),
   RATE_LIMIT_ADDRESS: rateLimit('RATE_LIMIT_ADDRESS').default({ points: 100, durationSeconds: 15 * 60 }),
   RATE_LIMIT_REQUESTS: rateLimit('RATE_LIMIT_REQUESTS').default({ points: 6000, durationSeconds: 60 }),
+  RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(1).max(128).default(64),
   TRUSTED_PROXY: z.string().default(''),
   REFRESH_TOKEN_COOKIE: booleanString.default(false),
   CORS_ORIGINS: z.preprocess(emptyAsUndefined, corsOrigins.optional()),
@@ -177,6 +209,8 @@ const environment = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(5000),
+  GRAPHQL_MAX_VARIABLES: z.coerce.number().int().min(1).default(1000),
+  GRAPHQL_MAX_VARIABLE_DEPTH: z.coerce.number().int().min(1).default(10),
   DEMO_PAGE: z.preprocess(emptyAsUndefined, booleanString.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -206,6 +240,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'TESSERA_WORKERS above 1 needs DATABASE_URL: embedded PGlite allows one process per data directory.',
     );
   }
+  if (vars.HEADERS_TIMEOUT > vars.REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      'HEADERS_TIMEOUT cannot be longer than REQUEST_TIMEOUT: the headers are part of the request.',
+    );
+  }
   if (vars.REFRESH_TOKEN_COOKIE && vars.CORS_ORIGINS === '*') {
     throw new ConfigError(
       'CORS_ORIGINS=* cannot be used with REFRESH_TOKEN_COOKIE=true: any site could then trade the cookie for an ' +
@@ -232,10 +271,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     revocationTrustWindowMs: vars.REVOCATION_TRUST_WINDOW,
     databaseTimeoutMs: vars.DATABASE_TIMEOUT,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT,
+    maxBodyBytes: vars.MAX_BODY_BYTES,
+    maxConnections: vars.MAX_CONNECTIONS,
+    maxConnectionsPerAddress: vars.MAX_CONNECTIONS_PER_ADDRESS,
+    headersTimeoutMs: vars.HEADERS_TIMEOUT,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT,
+    keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT,
     rateLimits: Object.freeze({
+      loginFailures: vars.RATE_LIMIT_LOGIN_FAILURES,
       perAccount: vars.RATE_LIMIT_ACCOUNT,
       perAddress: vars.RATE_LIMIT_ADDRESS,
       requests: vars.RATE_LIMIT_REQUESTS,
+      ipv6PrefixLength: vars.RATE_LIMIT_IPV6_PREFIX,
     }),
     trustedProxies: vars.TRUSTED_PROXY.split(',')
       .map((entry) => entry.trim())
@@ -248,6 +295,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxDepth: vars.GRAPHQL_MAX_DEPTH,
       maxTokens: vars.GRAPHQL_MAX_TOKENS,
       maxCost: vars.GRAPHQL_MAX_COST,
+      maxVariables: vars.GRAPHQL_MAX_VARIABLES,
+      maxVariableDepth: vars.GRAPHQL_MAX_VARIABLE_DEPTH,
     }),
     introspection: vars.GRAPHQL_INTROSPECTION ?? vars.NODE_ENV !== 'production',
     demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',

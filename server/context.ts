@@ -31,6 +31,11 @@ export interface Context {
   /** The verified claims of the presented token (never the raw token), for logout. */
   readonly credentials: AccessTokenClaims | null;
   /**
+   * A token was presented and failed its check: the request is refused with a 401 before execution, unless every
+   * field it asks needs no viewer (`useRefusedTokenPolicy`), which then runs as anonymous.
+   */
+  readonly refusedToken: AuthFailure | null;
+  /**
    * Users who proved who they are within this request (by `register` or `login`): the payload that returns them
    * may show their private fields, though the request itself carried no token.
    */
@@ -44,7 +49,8 @@ export interface Context {
 
 /**
  * Builds each request's context: reads `Authorization`, verifies the token and checks revocation before any
- * resolver runs. A token that is presented and fails is answered 401 with one error; no token means anonymous.
+ * resolver runs. A token that is presented and fails is answered 401 with one error (by `useRefusedTokenPolicy`,
+ * which lets the mutations that get a new token through); no token means anonymous.
  */
 export function createContextFactory(deps: {
   tokens: TokenSettings;
@@ -64,7 +70,7 @@ export function createContextFactory(deps: {
       refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
       services: deps.services,
     };
-    const anonymous: Context = { viewer: null, credentials: null, ...base };
+    const anonymous: Context = { viewer: null, credentials: null, refusedToken: null, ...base };
     try {
       const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
       if (token === null) return anonymous;
@@ -72,9 +78,9 @@ export function createContextFactory(deps: {
       const revoked = await deps.revocation.check(claims);
       if (revoked) throw new AuthFailure(revoked);
       const viewer = { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
-      return { viewer, credentials: claims, ...base };
+      return { viewer, credentials: claims, refusedToken: null, ...base };
     } catch (error) {
-      if (error instanceof AuthFailure) throw authFailureError(error, { http: true });
+      if (error instanceof AuthFailure) return { ...anonymous, refusedToken: error };
       throw error;
     }
   };

@@ -1,5 +1,5 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { createApp } from './app.js';
 import type { Revocations } from './auth/revocation.js';
@@ -8,6 +8,8 @@ import { loadJwtKey } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
 import type { DatabaseConnection } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { limitConnectionsPerAddress } from './http/connection-limit.js';
+import { gracefulShutdown, type GracefulShutdown } from './http/graceful-shutdown.js';
 import type { Logger } from './logger.js';
 import { startPruning } from './maintenance/pruning.js';
 import { createRateLimits } from './security/rate-limits.js';
@@ -20,13 +22,10 @@ export interface RunningServer {
 }
 
 /**
- * On shutdown, connections the kernel has already accepted are still taken for up to this long, until none has come
- * for `BACKLOG_QUIET_MS`: closing the listening socket at once would reset them.
+ * How often Node looks for connections past HEADERS_TIMEOUT or REQUEST_TIMEOUT (its default, 30 s, would let a
+ * half-open request live that much longer than its timeout).
  */
-const BACKLOG_DRAIN_MAX_MS = 250;
-const BACKLOG_QUIET_MS = 25;
-/** How long a connection accepted during the drain has to send its request before it counts as idle. */
-const IDLE_CONNECTION_GRACE_MS = 200;
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** database -> migrations -> app -> listen. The server owns the connection from here and closes it. */
 export async function startServer(
@@ -35,8 +34,7 @@ export async function startServer(
   connection: DatabaseConnection,
 ): Promise<RunningServer> {
   let server: Server | undefined;
-  let shuttingDown = false;
-  const inFlight = new Set<ServerResponse>();
+  let shutdown: GracefulShutdown | undefined;
   let revocations: Revocations | undefined;
   let stopPruning = () => {};
   try {
@@ -46,14 +44,31 @@ export async function startServer(
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
-    server = createServer((req, res) => {
-      // Once shutting down, every response ends its connection, so a keep-alive client moves to another process
-      // instead of being cut mid-request when the grace period runs out.
-      if (shuttingDown) res.setHeader('connection', 'close');
-      else inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
-      void yoga(req, res);
-    });
+    server = createServer(
+      {
+        // A client that sends its request slowly (or never finishes it) is answered 408 and cut.
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, config.headersTimeoutMs / 2),
+      },
+      (req, res) => {
+        shutdown!.track(req, res);
+        void yoga(req, res);
+      },
+    );
+    shutdown = gracefulShutdown(server);
+    server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    // Past this many open connections, Node closes new ones at once: file descriptors stay for the database.
+    server.maxConnections = config.maxConnections;
+    limitConnectionsPerAddress(
+      server,
+      {
+        maxPerAddress: config.maxConnectionsPerAddress,
+        ipv6PrefixLength: config.rateLimits.ipv6PrefixLength,
+        trustedProxies: config.trustedProxies,
+      },
+      logger,
+    );
     stopPruning = startPruning(
       connection.db,
       { intervalSeconds: config.pruneIntervalSeconds, clockToleranceSeconds: config.jwtClockToleranceSeconds },
@@ -86,42 +101,10 @@ export async function startServer(
     close: () =>
       (closing ??= (async () => {
         stopPruning();
-        const open = server!;
-        shuttingDown = true;
-        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-        await drainBacklog(open);
-        // Stop listening without http.Server#close's closeIdleConnections(): to Node, a connection accepted a moment
-        // ago that has not sent its request yet is idle too, and it would be reset with the request on its way.
-        const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(open, () => resolve()));
-        // Kept-alive connections waiting between requests are closed once those new ones have had their moment.
-        const idle = setTimeout(() => open.closeIdleConnections(), IDLE_CONNECTION_GRACE_MS);
         // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
-        const force = setTimeout(() => open.closeAllConnections(), config.shutdownTimeoutMs);
-        await stopped;
-        clearTimeout(idle);
-        clearTimeout(force);
+        await shutdown!.stop(config.shutdownTimeoutMs);
         await revocations!.close();
         await connection.close();
       })()),
   };
-}
-
-/** Resolves once no new connection has arrived for a moment (or after a bound), so the accept queue is empty. */
-function drainBacklog(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    let quiet: NodeJS.Timeout;
-    const done = () => {
-      clearTimeout(quiet);
-      clearTimeout(bound);
-      server.off('connection', restart);
-      resolve();
-    };
-    const restart = () => {
-      clearTimeout(quiet);
-      quiet = setTimeout(done, BACKLOG_QUIET_MS);
-    };
-    const bound = setTimeout(done, BACKLOG_DRAIN_MAX_MS);
-    server.on('connection', restart);
-    restart();
-  });
 }

@@ -88,6 +88,61 @@ describe('GraphQL surface attacks', () => {
     expect(JSON.stringify(body)).not.toMatch(/did you mean/i);
   });
 
+  it("enum suggestions: no 'Did you mean' for a misspelled enum value", async () => {
+    const production = await createTestApp({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET });
+    try {
+      for (const target of [app, production]) {
+        const attempts = [
+          // In the document (validation) and in variables (coerced as execution starts).
+          target.graphql('mutation { setUserRole(role: ADMN, userId: "1") { id } }'),
+          target.graphql('mutation($role: Role!) { setUserRole(role: $role, userId: "1") { id } }', {
+            variables: { role: 'ADMN' },
+          }),
+          // Misspelled argument, type and field names.
+          target.graphql('mutation { setUserRole(rol: ADMIN, userId: "1") { id } }'),
+          target.graphql('mutation($role: Rol!) { setUserRole(role: $role, userId: "1") { id } }'),
+          target.graphql('{ me { usernme } }'),
+        ];
+        for (const { body } of await Promise.all(attempts)) {
+          expect(body.data ?? undefined).toBeUndefined();
+          expect(body.errors?.[0]?.message).toBeDefined();
+          expect(JSON.stringify(body)).not.toMatch(/did you mean|suggestion/i);
+        }
+      }
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('2-million-key variables object: refused by the body limit before JSON.parse', async () => {
+    const keys = Array.from({ length: 2_000_000 }, (_, i) => `"k${i}":0`).join(',');
+    const body = `{"query":"{ __typename }","variables":{${keys}}}`;
+    const started = performance.now();
+    const response = await send(app, body);
+    expect(response.status).toBe(413);
+    expect((await response.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    // The server's part; parsing this body took 2.7 s of event loop in the attack.
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('variables limits: too many values or too deep are refused with 400 before execution', async () => {
+    const tooMany = Object.fromEntries(Array.from({ length: 1_001 }, (_, i) => [`k${i}`, 0]));
+    const nested = (depth: number): unknown => (depth === 0 ? 'x' : { a: nested(depth - 1) });
+    const inList = { list: Array.from({ length: 600 }, () => [0, 0]) }; // 1 + 600 + 1,200 values
+    for (const variables of [tooMany, { deep: nested(11) }, inList]) {
+      const response = await send(app, JSON.stringify({ query: 'mutation { logout }', variables }));
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0].message).toMatch(/too many variable values|nest too deeply/i);
+      expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    }
+    // Within the limits (1,000 values, 10 levels), the same request runs.
+    const fine = { ...Object.fromEntries(Array.from({ length: 989 }, (_, i) => [`k${i}`, 0])), deep: nested(10) };
+    const response = await send(app, JSON.stringify({ query: '{ __typename }', variables: fine }));
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('introspection is off in production, and configurable', async () => {
     const production = await createTestApp({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET });
     try {

@@ -53,4 +53,16 @@ describe('the demo page', () => {
       expect(text).not.toMatch(/\bat \w|node_modules|"name": "tessera"|# Tessera/);
     }
   });
+
+  it('framing: GraphiQL and the demo page forbid framing and sniffing', async () => {
+    const graphiql = await app.yoga.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+    expect(graphiql.headers.get('content-type')).toMatch(/^text\/html/);
+    const demo = await app.yoga.fetch('http://localhost/demo/');
+    const api = await app.graphql('{ __typename }');
+    for (const { headers } of [graphiql, demo, api]) {
+      expect(headers.get('x-frame-options')).toBe('DENY');
+      expect(headers.get('content-security-policy')).toMatch(/(^|;)\s*frame-ancestors 'none'/);
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
 });

@@ -51,7 +51,7 @@ program
 program
   .command('prune')
   .description(
-    'Delete expired blacklist entries, refresh tokens and ended sessions (the server also does this hourly).',
+    'Delete expired blacklist entries, refresh tokens, ended sessions and tombstones (the server also does this hourly).',
   )
   .action(() =>
     withDatabase(async (connection, config) => {
@@ -59,7 +59,7 @@ program
       const counts = await pruneNow(connection.db, new Date(), config.jwtClockToleranceSeconds);
       console.log(
         `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
-          `${counts.sessions} sessions.`,
+          `${counts.sessions} sessions, ${counts.tombstones} tombstones of deleted users and sessions.`,
       );
     }),
   );

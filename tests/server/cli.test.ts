@@ -112,6 +112,8 @@ describe.runIf(testDriver === 'postgres')('tessera (on Postgres)', () => {
   it('prune says what it deleted', async () => {
     const result = await runTessera(['prune'], env());
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Deleted \d+ blacklist entries, \d+ refresh tokens, \d+ sessions\.\n$/);
+    expect(result.stdout).toMatch(
+      /^Deleted \d+ blacklist entries, \d+ refresh tokens, \d+ sessions, \d+ tombstones of deleted users and sessions\.\n$/,
+    );
   });
 });

@@ -31,8 +31,13 @@ export class AuthSession {
   private refreshing: Promise<StoredSession | null> | undefined;
   private readonly loaded: Promise<void>;
   private markRestored: () => void = () => {};
-  /** Cookie mode: how to refresh through the cookie, once the auth exchange has handed it over. */
-  private restoreFn: RefreshFn | undefined;
+  /** How to refresh (in cookie mode, through the cookie), once the auth exchange has handed it over at start. */
+  private refreshFn: RefreshFn | undefined;
+  private handOverRefreshFn: (refreshFn: RefreshFn) => void = () => {};
+  /** Resolves with `refreshFn` once the auth exchange has handed it over. */
+  private readonly refreshFnHandedOver = new Promise<RefreshFn>((resolve) => {
+    this.handOverRefreshFn = resolve;
+  });
   /** Cookie mode: why the last restore failed (the server could not be reached), for `settled` to retry. */
   private restoreError: unknown;
   /** Resolves once the session is known: read from storage, and in cookie mode restored through the cookie. */
@@ -72,7 +77,8 @@ export class AuthSession {
    * this settles; resolves `ready` whatever happens (a failure leaves the client logged out, for `settled` to retry).
    */
   async restore(refreshFn: RefreshFn): Promise<void> {
-    this.restoreFn = refreshFn;
+    this.refreshFn = refreshFn;
+    this.handOverRefreshFn(refreshFn);
     await this.loaded;
     try {
       await this.restoreThroughCookie();
@@ -96,9 +102,9 @@ export class AuthSession {
 
   private async restoreThroughCookie(): Promise<void> {
     this.restoreError = undefined;
-    if (!this.restoreFn || this.session || !this.mayHaveCookieSession()) return;
+    if (!this.refreshFn || this.session || !this.mayHaveCookieSession()) return;
     try {
-      await this.refresh(this.restoreFn);
+      await this.refresh(this.refreshFn);
     } catch (error) {
       this.restoreError = error;
     }
@@ -137,6 +143,18 @@ export class AuthSession {
     const lifetime = expiresAt - session.receivedAt;
     const margin = Math.min(60_000, Math.max(1_000, lifetime / 4));
     return expiresAt - this.clock.now() < margin;
+  }
+
+  /**
+   * The access token to send now: the one held, or a fresh one when it is about to expire (`isExpiring`), from a
+   * refresh shared with any already in flight. Null when logged out, or when the server refused the refresh.
+   */
+  async validAccessToken(): Promise<string | null> {
+    await this.settled();
+    const session = this.session;
+    if (!session || !this.isExpiring(session)) return session?.accessToken ?? null;
+    const refreshed = await this.refresh(await this.refreshFnHandedOver, session.accessToken);
+    return refreshed?.accessToken ?? null;
   }
 
   /**

@@ -49,10 +49,23 @@ export interface UserApi {
    */
   ready(): Promise<boolean>;
   /**
-   * Whether a token is held (the classic `!!jwt`).
+   * Whether a token is held (the classic `!!jwt`). For the token itself, `accessToken()`.
    * @example `if (!User.token()) showLogin();`
    */
   token(): boolean;
+  /**
+   * A valid access token, to call another service that trusts Tessera's tokens (send it as
+   * `Authorization: Bearer <token>`). Refreshes first when the held one is about to expire, by the server's clock,
+   * so the token returned has time left; one refresh is shared with any already in flight. Null when logged out,
+   * or when the server refused the refresh (the client is then logged out).
+   * @throws urql's `CombinedError` when a needed refresh could not reach the server.
+   * @example
+   * ```ts
+   * const token = await User.accessToken();
+   * if (token) await fetch('https://reports.example.com/api', { headers: { Authorization: `Bearer ${token}` } });
+   * ```
+   */
+  accessToken(): Promise<string | null>;
   /**
    * The user as the server knows them now; null when logged out.
    * @example `const me = await User.me();`
@@ -126,6 +139,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       return session.current !== null;
     },
     token: () => session.current !== null,
+    accessToken: () => session.validAccessToken(),
     async me() {
       await session.ready;
       if (!session.current) return null;

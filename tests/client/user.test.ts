@@ -1,8 +1,9 @@
 import { CombinedError } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createTesseraClient, memoryTokenStorage, TesseraError } from '../../client/index.js';
+import { createTesseraClient, memoryTokenStorage, TesseraError, type TokenStorage } from '../../client/index.js';
 import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
+import { decodeClaims } from '../helpers/tokens.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -67,6 +68,88 @@ describe('User', () => {
     await User.changePassword(PASSWORD, 'a different passphrase');
     expect(await User.me()).toMatchObject({ username });
     expect(await newClient().User.login(username, 'a different passphrase')).toMatchObject({ username });
+  });
+});
+
+describe('User.accessToken()', () => {
+  /** A client over `storage` whose every request's operation name is recorded. */
+  function recordingClient(storage: TokenStorage) {
+    const sent: string[] = [];
+    const { User } = createTesseraClient({
+      url: server.graphqlUrl,
+      storage,
+      fetch: (input, init) => {
+        sent.push(JSON.parse(String(init?.body ?? '{}')).operationName);
+        return fetch(input, init);
+      },
+    });
+    return { User, sent };
+  }
+
+  /** A registered user's session in `storage`, as if its access token had half a second left. */
+  async function sessionAboutToExpire(storage: TokenStorage, username = uniqueUsername()) {
+    await createTesseraClient({ url: server.graphqlUrl, storage }).User.register(username, null, PASSWORD);
+    const held = (await storage.load())!;
+    await storage.save({ ...held, accessTokenExpiresAt: new Date(Date.now() + 500).toISOString() });
+    return held;
+  }
+
+  it('is null when logged out, and the held token, without a request, while it has time left', async () => {
+    const storage = memoryTokenStorage();
+    const { User, sent } = recordingClient(storage);
+    expect(await User.accessToken()).toBeNull();
+    await User.register(uniqueUsername(), null, PASSWORD);
+    expect(await User.accessToken()).toBe((await storage.load())!.accessToken);
+    expect(sent).toEqual(['Register']);
+    await User.logout();
+    expect(await User.accessToken()).toBeNull();
+  });
+
+  it('refreshes a token about to expire first, once for many callers; another service accepts the new one', async () => {
+    const storage = memoryTokenStorage();
+    const username = uniqueUsername();
+    const held = await sessionAboutToExpire(storage, username);
+    const { User, sent } = recordingClient(storage);
+
+    const tokens = await Promise.all([User.accessToken(), User.accessToken(), User.accessToken()]);
+    expect(sent).toEqual(['RefreshToken']);
+    expect(new Set(tokens).size).toBe(1);
+    expect(tokens[0]).not.toBe(held.accessToken);
+    expect(tokens[0]).toBe((await storage.load())!.accessToken);
+    expect(decodeClaims(tokens[0]!).exp * 1000).toBeGreaterThan(Date.now() + 60_000);
+
+    // A service that trusts Tessera's tokens (here, Tessera itself) takes it as it comes.
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { me: { username } } });
+  });
+
+  it('is null, and the client logged out, when the server refuses the refresh', async () => {
+    const storage = memoryTokenStorage();
+    await sessionAboutToExpire(storage);
+    // As if the refresh token had been spent elsewhere.
+    await storage.save({ ...(await storage.load())!, refreshToken: 'A'.repeat(43) });
+    const { User, sent } = recordingClient(storage);
+    expect(User.token()).toBe(true);
+    expect(await User.accessToken()).toBeNull();
+    expect(sent).toEqual(['RefreshToken']);
+    expect(User.token()).toBe(false);
+    expect(await storage.load()).toBeNull();
+  });
+
+  it('rejects with a CombinedError, keeping the session, when the refresh cannot reach the server', async () => {
+    const storage = memoryTokenStorage();
+    await sessionAboutToExpire(storage);
+    const { User } = createTesseraClient({
+      url: server.graphqlUrl,
+      storage,
+      fetch: () => Promise.reject(new TypeError('fetch failed')),
+    });
+    expect(await User.accessToken().catch((error: unknown) => error)).toBeInstanceOf(CombinedError);
+    expect(User.token()).toBe(true);
   });
 });
 

@@ -9,6 +9,7 @@ const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map
 
 /** Names a password must not be: the service's own (NIST SP 800-63B's "context-specific words"). */
 const SERVICE_NAMES = ['tessera'];
+const ONLY_TACKED_ON = /^[\p{N}\p{P}\p{S}\s]*$/u;
 
 /**
  * Returns why a new password is refused, or null when it is acceptable. NIST SP 800-63B: a length range, a list of
@@ -26,9 +27,8 @@ export function checkNewPassword(password: string, context: { username?: string 
   const folded = normalized.toLowerCase();
   if (commonPasswords.has(folded)) return 'This password is too common and easily guessed. Choose another.';
   // The name with digits or punctuation tacked on ("alice2024!", "tessera123") is as good as the name.
-  const stem = folded.replace(/[\p{N}\p{P}\p{S}\s]+$/u, '');
   const names = [...SERVICE_NAMES, ...(context.username ? [context.username.toLowerCase()] : [])];
-  if (names.some((name) => folded === name || stem === name)) {
+  if (names.some((name) => folded.startsWith(name) && ONLY_TACKED_ON.test(folded.slice(name.length)))) {
     return 'A password must not be your username or the name of this service. Choose another.';
   }
   return null;

@@ -4,6 +4,7 @@ import * as createUsersAndRevokedTokens from './20261129060000_create_users_and_
 import * as createSessionsAndRefreshTokens from './20261129070000_create_sessions_and_refresh_tokens.js';
 import * as createRateLimits from './20261129080000_create_rate_limits.js';
 import * as tombstoneDeletedUsersAndSessions from './20261201090000_tombstone_deleted_users_and_sessions.js';
+import * as addUsersDisabled from './20261203090000_add_users_disabled.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261129070000_create_sessions_and_refresh_tokens': createSessionsAndRefreshTokens,
   '20261129080000_create_rate_limits': createRateLimits,
   '20261201090000_tombstone_deleted_users_and_sessions': tombstoneDeletedUsersAndSessions,
+  '20261203090000_add_users_disabled': addUsersDisabled,
 };

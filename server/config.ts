@@ -47,11 +47,17 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** How long an idle keep-alive connection is kept open between requests. */
   readonly keepAliveTimeoutMs: number;
-  /** Limits on guessing at `login`, `register`, `refreshToken` and `changePassword` (see `security/rate-limits.ts`). */
+  /**
+   * Limits on guessing at `login`, `register`, `refreshToken`, `changePassword` and `deleteAccount` (see
+   * `security/rate-limits.ts`).
+   */
   readonly rateLimits: {
     /** Consecutive failed logins per account and client address; a success starts again at zero. */
     readonly loginFailures: RateLimit;
-    /** Failed logins per account from all addresses, past which it is slowed, never locked; `changePassword` per user. */
+    /**
+     * Failed logins per account from all addresses, past which it is slowed, never locked; `changePassword` and
+     * `deleteAccount` attempts per user.
+     */
     readonly perAccount: RateLimit;
     readonly perAddress: RateLimit;
     /** Any HTTP request, per client address, per process. */

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'USERNAME_TAKEN',
   'INVALID_REFRESH_TOKEN',
   'RATE_LIMITED',
+  'ACCOUNT_DISABLED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -59,5 +60,17 @@ export class RateLimitedError extends ExpectedError {
   readonly code = 'RATE_LIMITED';
   constructor(readonly retryAfterSeconds: number) {
     super(`Too many attempts. Try again in ${retryAfterSeconds} seconds.`);
+  }
+}
+
+/**
+ * The right password for an account an admin has disabled. Only ever answered after the password checked out, so it
+ * tells nothing to someone who does not know it.
+ */
+export class AccountDisabledError extends ExpectedError {
+  override name = 'AccountDisabledError';
+  readonly code = 'ACCOUNT_DISABLED';
+  constructor() {
+    super('This account has been disabled. Contact an administrator.');
   }
 }

@@ -5,6 +5,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type ErrorCode =
+  | 'ACCOUNT_DISABLED'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_REFRESH_TOKEN'
   | 'RATE_LIMITED'
@@ -19,6 +20,8 @@ export type UserFieldsFragment = { id: string, username: string, email: string |
 
 export type AuthPayloadFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } };
 
+type ErrorFields_AccountDisabledError_Fragment = { code: ErrorCode, message: string };
+
 type ErrorFields_InvalidCredentialsError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_InvalidRefreshTokenError_Fragment = { code: ErrorCode, message: string };
@@ -30,6 +33,7 @@ type ErrorFields_UsernameTakenError_Fragment = { code: ErrorCode, message: strin
 type ErrorFields_ValidationError_Fragment = { field: string, code: ErrorCode, message: string };
 
 export type ErrorFieldsFragment =
+  | ErrorFields_AccountDisabledError_Fragment
   | ErrorFields_InvalidCredentialsError_Fragment
   | ErrorFields_InvalidRefreshTokenError_Fragment
   | ErrorFields_RateLimitedError_Fragment
@@ -58,6 +62,7 @@ export type LoginMutationVariables = Exact<{
 
 
 export type LoginMutation = { login:
+    | { __typename: 'AccountDisabledError', code: ErrorCode, message: string }
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }

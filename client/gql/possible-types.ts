@@ -12,7 +12,14 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "RateLimitedError",
     "ValidationError"
   ],
+  "DeleteAccountResult": [
+    "AccountDeleted",
+    "InvalidCredentialsError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
   "Error": [
+    "AccountDisabledError",
     "InvalidCredentialsError",
     "InvalidRefreshTokenError",
     "RateLimitedError",
@@ -20,6 +27,7 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "ValidationError"
   ],
   "LoginResult": [
+    "AccountDisabledError",
     "AuthPayload",
     "InvalidCredentialsError",
     "RateLimitedError",

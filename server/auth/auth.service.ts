@@ -1,16 +1,18 @@
-import { randomUUID } from 'node:crypto';
-
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../db/database.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
-import { findUserById, findUserByUsername, insertUser, lockUser, raiseTokenVersion } from '../db/user.repository.js';
-import { InvalidCredentialsError, UsernameTakenError, ValidationError } from '../errors.js';
+import { findUserById, findUserByUsername, lockUser, raiseTokenVersion } from '../db/user.repository.js';
+import { InvalidCredentialsError, ValidationError } from '../errors.js';
+import { checkNewAccount, createAccount } from '../users/account-creation.js';
 import { toUser } from '../users/user.js';
-import { checkEmail, checkUsername, checkWellFormed, USERNAME_MAX_LENGTH } from '../users/user-input.js';
+import { deleteUserRevoking } from '../users/user-deletion.js';
+import { checkWellFormed, USERNAME_MAX_LENGTH } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
 import { AuthFailure } from './auth-failure.js';
+import { loginSequence } from './login/login-sequence.js';
+import { passLoginSteps } from './login/login-steps.js';
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
@@ -36,6 +38,11 @@ export interface AuthService {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<AuthPayload>;
+  /**
+   * Deletes the token's user, with their sessions and tokens, once their password is confirmed. Answers once every
+   * process refuses the user's access tokens. Returns the deleted user's id.
+   */
+  deleteAccount(token: AccessTokenClaims, input: { password: string }, client: ClientInfo): Promise<string>;
 }
 
 export function createAuthService(deps: {
@@ -51,27 +58,13 @@ export function createAuthService(deps: {
   const plausiblePassword = (password: string) => password.length <= PASSWORD_MAX_LENGTH * 2;
 
   return {
-    async register({ username, email, password }, client) {
+    async register(input, client) {
       // Every check of the input comes before any query or hashing.
-      checkWellFormed('password', password);
-      checkUsername(username);
-      const storedEmail = checkEmail(email);
-      const passwordProblem = checkNewPassword(password, { username });
-      if (passwordProblem) throw new ValidationError('password', passwordProblem);
+      const account = checkNewAccount(input);
       // Per address only: a count per username would let anyone reserve a name with a few failed attempts.
       await rateLimits.attempt('register', { address: client.ip });
-      // Checked before hashing only to save the work; the unique index decides a race.
-      if (await findUserByUsername(db, username)) throw new UsernameTakenError();
-
-      const row = await insertUser(db, {
-        id: randomUUID(),
-        username,
-        email: storedEmail,
-        password_hash: await hashPassword(password),
-      });
-      if (!row) throw new UsernameTakenError();
       // Registering logs the new user in, as the classic register endpoint did.
-      return sessions.open(toUser(row), client);
+      return sessions.open(await createAccount(db, account), client);
     },
 
     async login({ username, password }, client) {
@@ -91,7 +84,10 @@ export function createAuthService(deps: {
         throw new InvalidCredentialsError();
       }
       await attempt.succeeded();
-      return sessions.open(toUser(row), client);
+      // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
+      const user = toUser(row);
+      await passLoginSteps(loginSequence, { user, client });
+      return sessions.open(user, client);
     },
 
     async changePassword(token, { currentPassword, newPassword }, client) {
@@ -130,6 +126,25 @@ export function createAuthService(deps: {
           refreshToken: generateRefreshToken(),
           now,
         });
+      });
+    },
+
+    async deleteAccount(token, { password }, client) {
+      checkWellFormed('password', password);
+      await rateLimits.attempt('deleteAccount', { account: token.userId, address: client.ip });
+      const row = await findUserById(db, token.userId);
+      const valid = row && plausiblePassword(password) && (await verifyPassword(row.password_hash, password));
+      if (!row || !valid) throw new InvalidCredentialsError('The password is wrong.');
+
+      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        const locked = await lockUser(trx, row.id);
+        // The password changed since it was checked above: the one given is no longer the account's.
+        if (locked?.password_hash !== row.password_hash) throw new InvalidCredentialsError('The password is wrong.');
+        const session = await findSessionForUpdate(trx, token.sessionId);
+        // Revoked between the request's token check and now (a logout elsewhere): the token no longer stands.
+        if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');
+        await deleteUserRevoking(trx, revoked, row.id);
+        return row.id;
       });
     },
   };

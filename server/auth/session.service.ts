@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Kysely } from 'kysely';
 
-import type { Database, RefreshTokenRow, SessionRow } from '../db/database.js';
+import type { Database, RefreshTokenRow } from '../db/database.js';
 import { findRefreshToken, findRefreshTokenForUpdate, markRefreshTokenSpent } from '../db/refresh-token.repository.js';
 import { insertRevokedToken } from '../db/revoked-token.repository.js';
 import {
@@ -61,7 +61,7 @@ export function createSessionService(deps: {
     trx: Kysely<Database>,
     spent: RefreshTokenRow,
     presented: string,
-    session: SessionRow,
+    user: User,
     now: Date,
   ): Promise<AuthPayload | undefined> {
     const graceEndsAt = spent.spent_at!.getTime() + settings.refreshReuseGraceSeconds * 1000;
@@ -71,10 +71,8 @@ export function createSessionService(deps: {
     if (!successor || successor.spent_at !== null) return undefined;
     const successorToken = deriveSuccessorRefreshToken(settings.tokens.key, presented);
     if (hashRefreshToken(successorToken) !== spent.successor_hash) return undefined;
-    const user = await findUserById(trx, session.user_id);
-    if (!user) return undefined;
     return tokenPairPayload(settings.tokens, {
-      user: toUser(user),
+      user,
       refreshToken: successorToken,
       refreshExpiresAt: successor.expires_at,
       access: successor.access_token_claims,
@@ -126,12 +124,16 @@ export function createSessionService(deps: {
         const session = await findSessionForUpdate(trx, unlocked.session_id);
         const token = await findRefreshTokenForUpdate(trx, hash);
         if (!session || !token || session.revoked_at !== null) return { refused: 'invalid' };
+        const row = await findUserById(trx, session.user_id);
+        // Disabling ends every session, so this is only for a login that opened one as the disable committed.
+        if (!row || row.disabled) return { refused: 'invalid' };
+        const user = toUser(row);
         const now = new Date();
 
         if (token.spent_at !== null) {
           // Spent by a password change, not by rotation: the holder is locked out, but it is no sign of theft.
           if (token.successor_hash === null) return { refused: 'invalid' };
-          const repeat = await repeatWithinGrace(trx, token, presented, session, now);
+          const repeat = await repeatWithinGrace(trx, token, presented, user, now);
           if (repeat) return { ok: repeat };
           const ended = await revokeSessions(
             trx,
@@ -143,14 +145,12 @@ export function createSessionService(deps: {
         }
         if (token.expires_at <= now || session.absolute_expires_at <= now) return { refused: 'invalid' };
 
-        const user = await findUserById(trx, session.user_id);
-        if (!user) return { refused: 'invalid' };
         const successor = deriveSuccessorRefreshToken(settings.tokens.key, presented);
         await markRefreshTokenSpent(trx, hash, { at: now, successorHash: hashRefreshToken(successor) });
         // The user's current role and token version go into the new access token: this is how a client whose
         // token went TOKEN_STALE gets one that carries its new role.
         return {
-          ok: await issueTokenPair(trx, settings, { user: toUser(user), session, refreshToken: successor, now }),
+          ok: await issueTokenPair(trx, settings, { user, session, refreshToken: successor, now }),
         };
       });
       if ('ok' in outcome) return outcome.ok;

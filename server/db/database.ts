@@ -21,6 +21,10 @@ export interface UsersTable {
   token_version: ColumnType<number, number | undefined, number>;
   created_at: Generated<Date>;
   last_login_at: Date | null;
+  /** Set by an admin: no login, no refresh. Disabling also ends every session (see `UserService.setDisabled`). */
+  disabled: Generated<boolean>;
+  /** Since when it is disabled; null while it is not. */
+  disabled_at: Date | null;
 }
 
 export interface RevokedTokensTable {
@@ -32,7 +36,7 @@ export interface RevokedTokensTable {
 
 /** Why a session ended. */
 export type SessionRevokedReason =
-  'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED_BY_USER' | 'REFRESH_TOKEN_REUSE' | 'PASSWORD_CHANGED';
+  'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED_BY_USER' | 'REFRESH_TOKEN_REUSE' | 'PASSWORD_CHANGED' | 'ACCOUNT_DISABLED';
 
 export interface SessionsTable {
   id: string;

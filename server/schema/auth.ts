@@ -2,6 +2,7 @@ import { AuthFailure } from '../auth/auth-failure.js';
 import type { AuthPayload } from '../auth/token-pair.js';
 import { authFailureError, type Context } from '../context.js';
 import {
+  AccountDisabledError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
   RateLimitedError,
@@ -32,6 +33,18 @@ export const AuthPayloadType = builder.objectRef<DeliveredAuthPayload>('AuthPayl
   }),
 });
 
+/** What `deleteAccount` answers once the account is gone. */
+interface DeletedAccount {
+  readonly userId: string;
+}
+
+export const AccountDeletedType = builder.objectRef<DeletedAccount>('AccountDeleted').implement({
+  description:
+    'The account is gone, with its sessions and tokens: every server refuses its access tokens, and its username is ' +
+    'free again.',
+  fields: (t) => ({ userId: t.exposeID('userId') }),
+});
+
 builder.mutationFields((t) => ({
   register: t.field({
     type: AuthPayloadType,
@@ -46,9 +59,11 @@ builder.mutationFields((t) => ({
   }),
   login: t.field({
     type: AuthPayloadType,
-    description: 'Opens a new session.',
+    description:
+      'Opens a new session. `AccountDisabledError` answers only the right password of a disabled account; a wrong ' +
+      'one is `InvalidCredentialsError`, as for anyone.',
     errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      types: [InvalidCredentialsError, AccountDisabledError, ValidationError, RateLimitedError],
       union: { name: 'LoginResult' },
     },
     args: {
@@ -98,6 +113,26 @@ builder.mutationFields((t) => ({
       context.services.auth
         .changePassword(context.credentials!, args, context.client)
         .then(deliver(context), rethrowAuthFailure),
+  }),
+  deleteAccount: t.field({
+    type: AccountDeletedType,
+    description:
+      "Deletes the viewer's account, with every session and token of it, once the password is confirmed. Answered " +
+      'once every server refuses its access tokens; the username is free again. In cookie mode it also clears the ' +
+      'refresh cookie.',
+    authScopes: { loggedIn: true },
+    errors: {
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      union: { name: 'DeleteAccountResult' },
+    },
+    args: { password: t.arg.string({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const userId = await context.services.auth
+        .deleteAccount(context.credentials!, args, context.client)
+        .catch(rethrowAuthFailure);
+      await context.refreshTokenCookie?.clear();
+      return { userId };
+    },
   }),
   logout: t.boolean({
     description:

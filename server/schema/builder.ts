@@ -1,5 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
@@ -18,9 +19,11 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
   };
   DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
   scopeAuth: {
     authScopes: (context) => ({
       loggedIn: context.viewer !== null,
@@ -34,6 +37,16 @@ export const builder = new SchemaBuilder<{
   },
   errors: {
     directResult: true,
+  },
+  // Connections only (cursor pagination). No `node`/`nodes` root fields: they would look any object up by id past
+  // the auth scopes of the fields that return it.
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
   },
 });
 

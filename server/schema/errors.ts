@@ -1,4 +1,5 @@
 import {
+  AccountDisabledError,
   ERROR_CODES,
   type ExpectedError,
   InvalidCredentialsError,
@@ -54,4 +55,11 @@ builder.objectType(RateLimitedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof RateLimitedError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(AccountDisabledError, {
+  name: 'AccountDisabledError',
+  description: 'The password is right, but an admin has disabled the account: no session is opened.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AccountDisabledError,
 });

@@ -11,7 +11,7 @@ import { RateLimitedError } from '../errors.js';
 import { addressKey } from './address-key.js';
 
 /** The mutations other than `login`: each attempt costs a point of the address and, when given, of the account. */
-export type LimitedAction = 'register' | 'refreshToken' | 'changePassword';
+export type LimitedAction = 'register' | 'refreshToken' | 'changePassword' | 'deleteAccount';
 
 /**
  * Limits on guessing (rate-limiter-flexible), after its "login endpoint protection" example and OWASP's advice.
@@ -60,7 +60,10 @@ export function createRateLimits(
   };
   /** Failed logins of one account and address in a row (a success deletes the count): RATE_LIMIT_LOGIN_FAILURES. */
   const loginFailures = limiter('login-failures', limits.loginFailures);
-  /** Failed logins of one account from every address (only ever slows); `changePassword` attempts per user. */
+  /**
+   * Failed logins of one account from every address (only ever slows); `changePassword` and `deleteAccount` attempts
+   * per user.
+   */
   const perAccount = limiter('account', limits.perAccount);
   /** Attempts per address at each action; at `login`, a success gives its point back. */
   const perAddress = limiter('address', limits.perAddress);

@@ -1,37 +1,111 @@
 import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
-import { findUserById, findUserByUsername, raiseTokenVersion } from '../db/user.repository.js';
-import { userVersionRaised } from '../auth/revocation-events.js';
+import { revokeSessions } from '../db/session.repository.js';
+import {
+  disableUser,
+  enableUser,
+  findUserById,
+  findUserByUsername,
+  findUsersPage,
+  lockUser,
+  raiseTokenVersion,
+  type UserPage,
+} from '../db/user.repository.js';
+import { sessionRevoked, userVersionRaised } from '../auth/revocation-events.js';
 import { inRevokingTransaction, type RevocationSink } from '../auth/revoking.js';
+import { checkNewAccount, createAccount } from './account-creation.js';
+import { deleteUserRevoking } from './user-deletion.js';
 import { isUuid } from './user-input.js';
 import { toUser, type User } from './user.js';
 
+/** A user named by id (the API) or by username (the CLI). */
+export type UserReference = { id: string } | { username: string };
+
 export interface UserService {
   findById(id: string): Promise<User | null>;
+  /** A page of users by username (without regard to case), optionally only those whose username or email matches. */
+  list(page: UserPage): Promise<User[]>;
+  /**
+   * Creates an account with this role, checked as `register` checks one (`ValidationError`, `UsernameTakenError`).
+   * Opens no session: the operator's way to make the first admin.
+   */
+  create(input: { username: string; email?: string | null; password: string }, role: Role): Promise<User>;
   /**
    * Changes a user's role and raises their token version: every access token minted before stops working at once
    * (TOKEN_STALE), so a revoked admin role is gone on the next request rather than at expiry.
    */
-  setRole(user: { id: string } | { username: string }, role: Role): Promise<User | null>;
+  setRole(user: UserReference, role: Role): Promise<User | null>;
+  /**
+   * Disables a user (no login, no refresh, every token refused on every process before this answers), or enables
+   * them again (they log in anew: no session comes back). Null when there is no such user.
+   */
+  setDisabled(user: UserReference, disabled: boolean): Promise<User | null>;
+  /**
+   * Deletes a user with their sessions and tokens; answers once every process refuses their tokens. False when there
+   * is no such user.
+   */
+  delete(user: UserReference): Promise<boolean>;
 }
 
 export function createUserService(deps: { db: Kysely<Database>; revocations: RevocationSink }): UserService {
   const { db, revocations } = deps;
+
+  async function idOf(user: UserReference): Promise<string | undefined> {
+    const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
+    return id !== undefined && isUuid(id) ? id : undefined;
+  }
+
   return {
     async findById(id) {
       const row = isUuid(id) ? await findUserById(db, id) : undefined;
       return row ? toUser(row) : null;
     },
+
+    async list(page) {
+      return (await findUsersPage(db, page)).map(toUser);
+    },
+
+    async create(input, role) {
+      return createAccount(db, checkNewAccount(input), role);
+    },
+
     async setRole(user, role) {
-      const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
-      if (id === undefined || !isUuid(id)) return null;
+      const id = await idOf(user);
+      if (id === undefined) return null;
       const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
         const updated = await raiseTokenVersion(trx, id, { role });
         if (updated) revoked.push(userVersionRaised(updated));
         return updated;
       });
       return row ? toUser(row) : null;
+    },
+
+    async setDisabled(user, disabled) {
+      const id = await idOf(user);
+      if (id === undefined) return null;
+      const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        // The user's row first, then their sessions, as every writer of several sessions does (no deadlock).
+        if (!(await lockUser(trx, id))) return undefined;
+        // Disabling does two things, each for a reason. Every session ends, so every access token is TOKEN_REVOKED
+        // (the client logs out rather than trying to refresh) and every refresh token is dead: enabling later brings
+        // none of them back. The token version goes up, so a login whose password check read the row just before
+        // this commits, and opens its session just after, gets a token that is already TOKEN_STALE, and a refresh
+        // that is refused (the user is disabled). Enabling ends any such session too, so it never comes back either.
+        const ended = await revokeSessions(trx, { userId: id }, 'ACCOUNT_DISABLED');
+        revoked.push(...ended.map(sessionRevoked));
+        if (!disabled) return enableUser(trx, id);
+        const updated = await disableUser(trx, id);
+        if (updated) revoked.push(userVersionRaised(updated));
+        return updated;
+      });
+      return row ? toUser(row) : null;
+    },
+
+    async delete(user) {
+      const id = await idOf(user);
+      if (id === undefined) return false;
+      return inRevokingTransaction(db, revocations, (trx, revoked) => deleteUserRevoking(trx, revoked, id));
     },
   };
 }

@@ -9,6 +9,8 @@ export interface User {
   readonly tokenVersion: number;
   readonly createdAt: Date;
   readonly lastLoginAt: Date | null;
+  /** Disabled by an admin: cannot log in or refresh. */
+  readonly disabled: boolean;
 }
 
 export function toUser(row: UserRow): User {
@@ -20,5 +22,6 @@ export function toUser(row: UserRow): User {
     tokenVersion: row.token_version,
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
+    disabled: row.disabled,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
+import { createUserService } from '../../server/users/user.service.js';
 import type { TestApp } from './test-app.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -104,6 +105,13 @@ export async function registerUser(
     accessToken: result.accessToken,
     refreshToken: result.refreshToken,
   };
+}
+
+/** Registers a new user and makes them an admin (as `tessera set-role` does), with a token carrying the role. */
+export async function registerAdmin(app: TestApp): Promise<Account> {
+  const admin = await registerUser(app);
+  await createUserService({ db: app.database.db, revocations: app.revocations }).setRole({ id: admin.id }, 'ADMIN');
+  return { ...admin, ...(await loginPair(app, admin.username, admin.password)) };
 }
 
 /** Logs in (a new session) and returns the access token. */

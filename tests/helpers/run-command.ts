@@ -9,19 +9,24 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command from the repository root with a clean, explicit environment. */
+/**
+ * Runs a command from the repository root with a clean, explicit environment. `input`, when given, is written to its
+ * standard input (a pipe, not a terminal), which is then closed; without it, standard input is empty.
+ */
 export function runCommand(
   command: string,
   args: string[],
   env: Record<string, string>,
   timeoutMs = 30_000,
+  input?: string,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -35,7 +40,7 @@ export function runCommand(
   });
 }
 
-/** The operator command, as `npx tessera ...` runs it. */
-export function runTessera(args: string[], env: Record<string, string>): Promise<CommandResult> {
-  return runCommand(process.execPath, ['bin/tessera.mjs', ...args], env);
+/** The operator command, as `npx tessera ...` runs it; `input` goes to its standard input. */
+export function runTessera(args: string[], env: Record<string, string>, input?: string): Promise<CommandResult> {
+  return runCommand(process.execPath, ['bin/tessera.mjs', ...args], env, 30_000, input);
 }

@@ -7,6 +7,7 @@ import { startRevocations } from '../../server/auth/revocation-sync.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { createRateLimits } from '../../server/security/rate-limits.js';
+import { postgresConnection } from '../../server/db/connect.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -83,4 +84,13 @@ export async function createTestApp(
       if (!options.keepDatabaseOpen) await db.close();
     },
   };
+}
+
+/**
+ * Another server on the same database, as another process would be: on Postgres with a pool and listener of its own,
+ * on PGlite in the same instance (the same code path). Close it before the database's owner.
+ */
+export function createPeerApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+  const connection = database.url ? { ...postgresConnection(database.url), url: database.url } : database;
+  return createTestApp(env, connection, { keepDatabaseOpen: !database.url });
 }

@@ -98,7 +98,7 @@ export async function startMemoryRevocations(
       },
     },
     // Several heartbeats per window, so one late echo does not cost the window.
-    { heartbeatIntervalMs: Math.max(25, Math.floor(trustWindowMs / 4)) },
+    { heartbeatIntervalMs: Math.max(25, Math.floor(trustWindowMs / 4)), revocationPeer: true },
   );
 
   const echoAge = () => Math.max(0, clock.now() - (listener?.deliveredUpTo() ?? 0));

@@ -30,6 +30,11 @@ export interface NotificationListener {
 export interface ListenOptions {
   /** How often the listener NOTIFYs itself to prove the connection still delivers. */
   heartbeatIntervalMs: number;
+  /**
+   * A revocation listener: one that a revoking process finds (`findListenerIds`) and waits for. Any other listener
+   * (the mail sender's wake-up) must not be counted, or every revocation would wait out the trust window for it.
+   */
+  revocationPeer?: boolean;
 }
 
 export type ListenFn = (

@@ -11,6 +11,8 @@ import type { ListenOptions, NotificationHandlers, NotificationListener } from '
  * revokes finds the peers whose acknowledgement it waits for (`listenerIdOf`).
  */
 export const LISTENER_APPLICATION_PREFIX = 'tessera-listener/';
+/** The same for a listener that is no revocation peer (ListenOptions.revocationPeer unset). */
+const OTHER_LISTENER_APPLICATION_PREFIX = 'tessera-aux-listener/';
 
 /** The id in a listener's `application_name`, or undefined for any other connection. */
 export function listenerIdOf(applicationName: string): string | undefined {
@@ -49,7 +51,7 @@ export async function listenWithPg(
   url: string,
   channel: string,
   handlers: NotificationHandlers,
-  { heartbeatIntervalMs }: ListenOptions,
+  { heartbeatIntervalMs, revocationPeer }: ListenOptions,
   options: PgListenerOptions = {},
 ): Promise<NotificationListener> {
   const clock = options.clock ?? systemClock;
@@ -60,7 +62,8 @@ export async function listenWithPg(
   // Heartbeats and acknowledgements from peers. Identifiers are at most 63 bytes: the channel names are short.
   const directChannel = `${channel}_to_${id}`;
   // application_name is cut at 63 bytes too: the label goes last.
-  const applicationName = `${LISTENER_APPLICATION_PREFIX}${id}/${options.applicationName ?? 'revocations'}`;
+  const prefix = revocationPeer ? LISTENER_APPLICATION_PREFIX : OTHER_LISTENER_APPLICATION_PREFIX;
+  const applicationName = `${prefix}${id}/${options.applicationName ?? channel}`;
   let closed = false;
   let client: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;

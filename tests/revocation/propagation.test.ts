@@ -83,6 +83,32 @@ describe('revocation across servers on one database', () => {
   });
 });
 
+describe('a logout with every process healthy', () => {
+  // A window far longer than any healthy acknowledgement: waiting it out would show as a ten-second logout.
+  const env = { REVOCATION_TRUST_WINDOW: '10s' };
+  let database: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    a = await createTestApp(env, database, { keepDatabaseOpen: true });
+    b = await secondApp(database, env);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.close();
+  });
+
+  it('answers as soon as every process has acknowledged, not after the trust window', async () => {
+    const account = await registerUser(a);
+    const started = performance.now();
+    await a.graphql('mutation { logout }', { token: account.accessToken });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await tokenStatus(b, account.accessToken)).toBe('TOKEN_REVOKED');
+  });
+});
+
 describe('JWT_CLOCK_TOLERANCE and a server started later', () => {
   const env = { ACCESS_TOKEN_TTL: '1s', JWT_CLOCK_TOLERANCE: '30s' };
   let database: TestDatabase;
@@ -159,7 +185,7 @@ describe.runIf(testDriver === 'postgres')('when the listener connection is lost'
     const { rows } = await (
       await import('kysely')
     ).sql<{ n: string }>`
-      select count(*) as n from pg_stat_activity where application_name like '%/tessera-test-b'
+      select count(*) as n from pg_stat_activity where application_name like 'tessera-listener/%/tessera-test-b'
     `.execute(a.database.db);
     expect(Number(rows[0]!.n)).toBe(1);
     // Back on memory: what was missed while disconnected was reloaded...

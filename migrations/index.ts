@@ -5,6 +5,7 @@ import * as createSessionsAndRefreshTokens from './20261129070000_create_session
 import * as createRateLimits from './20261129080000_create_rate_limits.js';
 import * as tombstoneDeletedUsersAndSessions from './20261201090000_tombstone_deleted_users_and_sessions.js';
 import * as addUsersDisabled from './20261203090000_add_users_disabled.js';
+import * as createMailOutbox from './20261210090000_create_mail_outbox.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261129080000_create_rate_limits': createRateLimits,
   '20261201090000_tombstone_deleted_users_and_sessions': tombstoneDeletedUsersAndSessions,
   '20261203090000_add_users_disabled': addUsersDisabled,
+  '20261210090000_create_mail_outbox': createMailOutbox,
 };

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
+import { useDevOutbox } from './http/dev-outbox.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { clientAddressResolver } from './http/client-address.js';
 import { corsSetting, useVaryOnOrigin } from './http/cors.js';
@@ -93,6 +94,8 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
       ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
       ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),
+      // Mail carries live tokens: never shown in production.
+      ...(config.nodeEnv !== 'production' ? [useDevOutbox(db)] : []),
       ...useRequestHardening(config),
     ],
   });

@@ -88,6 +88,12 @@ export interface Config {
   readonly introspection: boolean;
   /** Serve the demo page at /demo. */
   readonly demoPage: boolean;
+  /** `smtp://user:pass@host:587` or `smtps://…`; unset: development outbox outside production, no mail in it. */
+  readonly smtpUrl: string | undefined;
+  /** The From of every mail, e.g. `Tessera <no-reply@example.com>`. */
+  readonly mailFrom: string;
+  /** The front end that links in mail open; undefined only in production without SMTP_URL (no mail to link from). */
+  readonly appUrl: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -165,6 +171,20 @@ function isOrigin(value: string): boolean {
   }
 }
 
+function isUrlWithProtocol(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Where links in mail point outside production unless APP_URL says otherwise: this server's demo page. */
+function defaultAppUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}/demo/`;
+}
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const environment = z.object({
@@ -218,6 +238,26 @@ const environment = z.object({
   GRAPHQL_MAX_VARIABLES: z.coerce.number().int().min(1).default(1000),
   GRAPHQL_MAX_VARIABLE_DEPTH: z.coerce.number().int().min(1).default(10),
   DEMO_PAGE: z.preprocess(emptyAsUndefined, booleanString.optional()),
+  SMTP_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      // The message never echoes the value: it holds the SMTP password.
+      .refine((value) => isUrlWithProtocol(value, ['smtp:', 'smtps:']), {
+        message: 'SMTP_URL must be a URL such as smtp://user:pass@host:587 or smtps://user:pass@host:465',
+      })
+      .optional(),
+  ),
+  MAIL_FROM: z.string().min(1).default('Tessera <no-reply@localhost>'),
+  APP_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((value) => isUrlWithProtocol(value, ['http:', 'https:']), {
+        message: 'APP_URL must be an http(s) URL, such as https://app.example.com/',
+      })
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -255,6 +295,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       'CORS_ORIGINS=* cannot be used with REFRESH_TOKEN_COOKIE=true: any site could then trade the cookie for an ' +
         'access token. List the origins of your front ends, or leave CORS_ORIGINS unset for same-origin only.',
+    );
+  }
+  if (vars.NODE_ENV === 'production' && vars.SMTP_URL !== undefined && vars.APP_URL === undefined) {
+    throw new ConfigError(
+      'APP_URL is required when NODE_ENV=production and SMTP_URL is set: links in mail open the front end at ' +
+        'that address (for example https://app.example.com/).',
     );
   }
   return Object.freeze({
@@ -306,6 +352,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     introspection: vars.GRAPHQL_INTROSPECTION ?? vars.NODE_ENV !== 'production',
     demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',
+    smtpUrl: vars.SMTP_URL,
+    mailFrom: vars.MAIL_FROM,
+    appUrl: vars.APP_URL ?? (vars.NODE_ENV === 'production' ? undefined : defaultAppUrl(vars.HOST, vars.PORT)),
     logLevel: vars.LOG_LEVEL,
   });
 }

@@ -32,6 +32,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.headers["set-cookie"]',
           'databaseUrl',
           'jwtSecret',
+          'smtpUrl',
+          '*.smtpUrl',
         ],
         censor: '[redacted]',
       },

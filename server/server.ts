@@ -11,6 +11,8 @@ import { migrateToLatest } from './db/migrate.js';
 import { limitConnectionsPerAddress } from './http/connection-limit.js';
 import { gracefulShutdown, type GracefulShutdown } from './http/graceful-shutdown.js';
 import type { Logger } from './logger.js';
+import { startMailDelivery } from './mail/mail-delivery.js';
+import type { MailSender } from './mail/mail-sender.js';
 import { startPruning } from './maintenance/pruning.js';
 import { createRateLimits } from './security/rate-limits.js';
 
@@ -37,12 +39,14 @@ export async function startServer(
   let shutdown: GracefulShutdown | undefined;
   let revocations: Revocations | undefined;
   let stopPruning = () => {};
+  let mailSender: MailSender | undefined;
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
     const jwtKey = await loadJwtKey(config, logger);
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
+    mailSender = await startMailDelivery(config, connection, logger);
     const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
     server = createServer(
       {
@@ -81,6 +85,7 @@ export async function startServer(
   } catch (error) {
     stopPruning();
     server?.close();
+    await mailSender?.stop();
     await revocations?.close();
     await connection.close();
     throw error;
@@ -103,6 +108,8 @@ export async function startServer(
         stopPruning();
         // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
         await shutdown!.stop(config.shutdownTimeoutMs);
+        // After the requests: a mail one of them committed is still sent, or left to the next start.
+        await mailSender?.stop();
         await revocations!.close();
         await connection.close();
       })()),

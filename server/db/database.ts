@@ -7,6 +7,7 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   tombstones: TombstonesTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -87,6 +88,28 @@ export interface RefreshTokensTable {
   successor_hash: string | null;
   /** Written as JSON text; read back parsed. */
   access_token_claims: ColumnType<AccessTokenRecord, string, string>;
+}
+
+/** `kept`: the development outbox (no SMTP_URL outside production) stored it to be shown, never sent. */
+export type MailStatus = 'pending' | 'sent' | 'kept' | 'failed';
+
+/** Mail waiting for, or past, delivery by the background sender (see `server/mail/mail-sender.ts`). */
+export interface MailOutboxTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: ColumnType<MailStatus, MailStatus | undefined, MailStatus>;
+  created_at: Generated<Date>;
+  attempts: Generated<number>;
+  /** Null: due at once (never tried). */
+  next_attempt_at: Date | null;
+  /** A sender's lease while it sends; past it, another sender may take the mail. */
+  locked_until: Date | null;
+  sent_at: Date | null;
+  /** What the SMTP server or the connection said on the last failure; never a credential. */
+  last_error: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

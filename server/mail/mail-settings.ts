@@ -1,0 +1,25 @@
+import type { Config } from '../config.js';
+
+/**
+ * `smtp`: mail is sent to SMTP_URL. `dev-outbox`: outside production with no SMTP_URL, mail is kept and shown at
+ * `/dev/outbox`. `off`: production with no SMTP_URL; features that need mail refuse with `MailUnavailableError`.
+ */
+export type MailMode = 'smtp' | 'dev-outbox' | 'off';
+
+export function mailModeOf(config: Pick<Config, 'nodeEnv' | 'smtpUrl'>): MailMode {
+  if (config.smtpUrl) return 'smtp';
+  return config.nodeEnv === 'production' ? 'off' : 'dev-outbox';
+}
+
+/** Whether this server can deliver mail (or, outside production, keep it in the development outbox). */
+export function mailEnabled(config: Pick<Config, 'nodeEnv' | 'smtpUrl'>): boolean {
+  return mailModeOf(config) !== 'off';
+}
+
+/** Thrown by a feature that needs mail on a server where mail is off; checked before anything is written. */
+export class MailUnavailableError extends Error {
+  override name = 'MailUnavailableError';
+  constructor() {
+    super('This server does not send mail (SMTP_URL is not set), so this cannot be done here.');
+  }
+}

@@ -1,9 +1,11 @@
+import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { GraphQLClient } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LOGIN, REFRESH, registerUser } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { possibleTypes } from '../../client/gql/possible-types.js';
 import { decodeClaims, signWithServerKey } from '../helpers/tokens.js';
 
 // A token the server refuses (expired, revoked, stale, garbage) still sits in a client's global auth header after a
@@ -67,7 +69,7 @@ describe('a refused token in the Authorization header', () => {
   });
 });
 
-describe('graphql-request with a global header holding an expired token', () => {
+describe('clients with a global header holding an expired token', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
@@ -77,7 +79,7 @@ describe('graphql-request with a global header holding an expired token', () => 
     await server?.database.close();
   });
 
-  it('logs in again and refreshes', async () => {
+  it('graphql-request: refreshes, and is still refused for anything else', async () => {
     const anonymous = new GraphQLClient(server.graphqlUrl);
     const registered = await anonymous.request<any>(
       'mutation($u: String!, $p: String!) { register(username: $u, password: $p) { ... on AuthPayload { accessToken refreshToken } } }',
@@ -93,5 +95,36 @@ describe('graphql-request with a global header holding an expired token', () => 
     );
     expect(refreshed.refreshToken.__typename).toBe('AuthPayload');
     await expect(client.request('{ me { id } }')).rejects.toThrow(/expired/);
+  });
+
+  it('Apollo Client (an auth header on its link): logs in again', async () => {
+    const username = `ap${Date.now()}`;
+    const password = 'a long enough passphrase';
+    const registered = await new GraphQLClient(server.graphqlUrl).request<any>(
+      'mutation($u: String!, $p: String!) { register(username: $u, password: $p) { ... on AuthPayload { accessToken } } }',
+      { u: username, p: password },
+    );
+    const apollo = new ApolloClient({
+      link: new HttpLink({
+        uri: server.graphqlUrl,
+        headers: { authorization: `Bearer ${expiredCopy(registered.register.accessToken)}` },
+      }),
+      cache: new InMemoryCache({ possibleTypes }),
+    });
+    const { data } = await apollo.mutate<any>({
+      mutation: gql`
+        mutation Login($u: String!, $p: String!) {
+          login(username: $u, password: $p) {
+            __typename
+            ... on AuthPayload {
+              accessToken
+            }
+          }
+        }
+      `,
+      variables: { u: username, p: password },
+    });
+    expect(data.login.__typename).toBe('AuthPayload');
+    expect(data.login.accessToken).toEqual(expect.any(String));
   });
 });

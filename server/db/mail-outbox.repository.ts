@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 
-import type { Database, MailStatus } from './database.js';
+import type { Database, MailOutboxTable, MailStatus } from './database.js';
+
+type MailOutboxRow = Selectable<MailOutboxTable>;
 
 /** The channel a committed enqueue NOTIFYs, so that senders wake at once instead of at their next poll. */
 export const MAIL_OUTBOX_CHANNEL = 'tessera_mail_outbox';
@@ -71,39 +73,27 @@ export async function claimDueMails(
     )
     .returning(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts'])
     .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    to: row.recipient,
-    subject: row.subject,
-    text: row.text_body,
-    html: row.html_body,
-    attempts: row.attempts,
-  }));
+  return rows.map((row) => ({ ...storedMail(row), attempts: row.attempts }));
 }
 
 /** Delivered (`sent`), or stored for the development outbox (`kept`). */
-export async function markMailDone(db: Kysely<Database>, id: string, status: 'sent' | 'kept', at: Date) {
-  await db
-    .updateTable('mail_outbox')
-    .set({ status, sent_at: at, locked_until: null, last_error: null })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
+export function markMailDone(db: Kysely<Database>, id: string, status: 'sent' | 'kept', at: Date) {
+  return settleClaim(db, id, { status, sent_at: at, last_error: null });
 }
 
-export async function scheduleMailRetry(db: Kysely<Database>, id: string, nextAttemptAt: Date, error: string) {
-  await db
-    .updateTable('mail_outbox')
-    .set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
+export function scheduleMailRetry(db: Kysely<Database>, id: string, nextAttemptAt: Date, error: string) {
+  return settleClaim(db, id, { next_attempt_at: nextAttemptAt, last_error: error });
 }
 
-export async function markMailFailed(db: Kysely<Database>, id: string, error: string) {
+export function markMailFailed(db: Kysely<Database>, id: string, error: string) {
+  return settleClaim(db, id, { status: 'failed', last_error: error });
+}
+
+/** Ends a sender's claim on a mail still pending, with what came of the attempt. */
+async function settleClaim(db: Kysely<Database>, id: string, outcome: Updateable<MailOutboxTable>): Promise<void> {
   await db
     .updateTable('mail_outbox')
-    .set({ status: 'failed', locked_until: null, last_error: error })
+    .set({ ...outcome, locked_until: null })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .execute();
@@ -130,15 +120,16 @@ export async function listRecentMails(db: Kysely<Database>, limit: number): Prom
     .limit(limit)
     .execute();
   return rows.map((row) => ({
-    id: row.id,
-    to: row.recipient,
-    subject: row.subject,
-    text: row.text_body,
-    html: row.html_body,
+    ...storedMail(row),
     status: row.status,
     createdAt: row.created_at,
     attempts: row.attempts,
     sentAt: row.sent_at,
     lastError: row.last_error,
   }));
+}
+
+/** A row's mail, under the names the app uses (`recipient`: `to` is a reserved word in SQL). */
+function storedMail(row: Pick<MailOutboxRow, 'id' | 'recipient' | 'subject' | 'text_body' | 'html_body'>) {
+  return { id: row.id, to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body };
 }

@@ -6,7 +6,7 @@ import { postgresConnection } from '../../server/db/connect.js';
 import { pruneNow } from '../../server/maintenance/pruning.js';
 import { createUserService } from '../../server/users/user.service.js';
 import { login, loginPair, registerUser, tokenStatus } from '../helpers/accounts.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createPeerApp, createTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { decodeClaims } from '../helpers/tokens.js';
 
@@ -23,7 +23,7 @@ describe('deleted users and sessions', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     a = await createTestApp({}, database, { keepDatabaseOpen: true });
-    b = await secondApp(database);
+    b = await createPeerApp(database);
     strict = await createTestApp({ REVOCATION_CHECK: 'database' }, database, { keepDatabaseOpen: true });
   });
   afterAll(async () => {
@@ -160,7 +160,7 @@ describe('deleted users and sessions', () => {
     await deleteInSql(sql`delete from users where id = ${deleted.id}`);
     await deleteInSql(sql`delete from sessions where id = ${decodeClaims(other.accessToken).sid}`);
 
-    const late = await secondApp(database);
+    const late = await createPeerApp(database);
     try {
       expect(late.revocations.status()).toBe('memory');
       expect(await tokenStatus(late, deleted.accessToken)).toBe('TOKEN_REVOKED');
@@ -299,10 +299,4 @@ async function listenAside(database: TestDatabase, onNotification: (payload: str
       if (connection !== database) await connection.close();
     },
   };
-}
-
-/** Another server on the same database: on Postgres with connections of its own, on PGlite in the same instance. */
-async function secondApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
-  const connection = database.url ? { ...postgresConnection(database.url), url: database.url } : database;
-  return createTestApp(env, connection, { keepDatabaseOpen: !database.url });
 }

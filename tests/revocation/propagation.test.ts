@@ -4,7 +4,7 @@ import { postgresConnection } from '../../server/db/connect.js';
 import type { PgListenerOptions } from '../../server/db/pg-listener.js';
 import { createUserService } from '../../server/users/user.service.js';
 import { CHANGE_PASSWORD, loginPair, refresh, registerUser, tokenStatus } from '../helpers/accounts.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createPeerApp, createTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, testDriver, type TestDatabase } from '../helpers/test-database.js';
 import { decodeClaims } from '../helpers/tokens.js';
 
@@ -20,7 +20,7 @@ describe('revocation across servers on one database', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     a = await createTestApp({}, database, { keepDatabaseOpen: true });
-    b = await secondApp(database);
+    b = await createPeerApp(database);
   });
   afterAll(async () => {
     await b.close();
@@ -74,7 +74,7 @@ describe('revocation across servers on one database', () => {
   it('a server started after the revocations refuses them too', async () => {
     const account = await registerUser(a);
     await a.graphql('mutation { logout }', { token: account.accessToken });
-    const late = await secondApp(database);
+    const late = await createPeerApp(database);
     try {
       expect(await tokenStatus(late, account.accessToken)).toBe('TOKEN_REVOKED');
     } finally {
@@ -92,7 +92,7 @@ describe('a logout with every process healthy', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     a = await createTestApp(env, database, { keepDatabaseOpen: true });
-    b = await secondApp(database, env);
+    b = await createPeerApp(database, env);
   });
   afterAll(async () => {
     await b?.close();
@@ -126,7 +126,7 @@ describe('JWT_CLOCK_TOLERANCE and a server started later', () => {
     const account = await registerUser(a);
     await a.graphql('mutation { logout }', { token: account.accessToken });
     await sleep(1_500); // past the token's exp, well inside the 30 s tolerance that still accepts it
-    const late = await secondApp(database, env);
+    const late = await createPeerApp(database, env);
     try {
       expect(await tokenStatus(a, account.accessToken)).toBe('TOKEN_REVOKED');
       expect(await tokenStatus(late, account.accessToken)).toBe('TOKEN_REVOKED');
@@ -197,13 +197,6 @@ describe.runIf(testDriver === 'postgres')('when the listener connection is lost'
 });
 
 /** Another connection (pool and listener) to the same Postgres database: what a second process would have. */
-/** Another server on the same database: on Postgres with connections of its own, on PGlite in the same instance. */
-async function secondApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
-  return createTestApp(env, database.url ? await secondConnection(database) : database, {
-    keepDatabaseOpen: !database.url,
-  });
-}
-
 async function secondConnection(database: TestDatabase, listenerOptions?: PgListenerOptions): Promise<TestDatabase> {
   const connection = postgresConnection(database.url!, { listener: listenerOptions });
   return { ...connection, url: database.url };

@@ -203,6 +203,7 @@ describe('the mail sender', () => {
     clock.time += leaseMs;
     sender.wake();
     await sink.waitForMails(1);
+    await sender.idle(); // the row is marked once its SMTP exchange has ended
     expect((await outbox())[0]).toMatchObject({ status: 'sent', attempts: 2 });
   });
 

@@ -6,6 +6,7 @@ import * as createRateLimits from './20261129080000_create_rate_limits.js';
 import * as tombstoneDeletedUsersAndSessions from './20261201090000_tombstone_deleted_users_and_sessions.js';
 import * as addUsersDisabled from './20261203090000_add_users_disabled.js';
 import * as createMailOutbox from './20261210090000_create_mail_outbox.js';
+import * as verifiedEmailsAndEmailTokens from './20261212090000_verified_emails_and_email_tokens.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261201090000_tombstone_deleted_users_and_sessions': tombstoneDeletedUsersAndSessions,
   '20261203090000_add_users_disabled': addUsersDisabled,
   '20261210090000_create_mail_outbox': createMailOutbox,
+  '20261212090000_verified_emails_and_email_tokens': verifiedEmailsAndEmailTokens,
 };

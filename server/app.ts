@@ -6,11 +6,14 @@ import type { Kysely } from 'kysely';
 
 import type { TokenSettings } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth.service.js';
+import { loginSequence } from './auth/login/login-sequence.js';
+import { createPasswordResetService } from './auth/password-reset.service.js';
 import type { Revocations } from './auth/revocation.js';
 import { createSessionService } from './auth/session.service.js';
 import type { SessionSettings } from './auth/token-pair.js';
 import type { Config } from './config.js';
-import { createContextFactory, type Context } from './context.js';
+import { systemClock, type Clock } from './clock.js';
+import { createContextFactory, type Context, type Services } from './context.js';
 import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { useDevOutbox } from './http/dev-outbox.js';
@@ -28,6 +31,8 @@ import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { RateLimits } from './security/rate-limits.js';
+import { mailEnabled } from './mail/mail-settings.js';
+import { createEmailVerificationService, type MailLinkSettings } from './users/email-verification.service.js';
 import { createUserService } from './users/user.service.js';
 
 export interface AppDependencies {
@@ -38,10 +43,20 @@ export interface AppDependencies {
   /** How tokens are checked for revocation, and where this process's revocations are applied. */
   revocations: Revocations;
   rateLimits: RateLimits;
+  /** What time it is for expiring links from mail; tests move it. */
+  clock?: Clock;
 }
 
 /** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
-export function createApp({ config, db, jwtKey, logger, revocations, rateLimits }: AppDependencies) {
+export function createApp({
+  config,
+  db,
+  jwtKey,
+  logger,
+  revocations,
+  rateLimits,
+  clock = systemClock,
+}: AppDependencies) {
   const tokens: TokenSettings = {
     key: jwtKey,
     issuer: config.jwtIssuer,
@@ -56,10 +71,38 @@ export function createApp({ config, db, jwtKey, logger, revocations, rateLimits 
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   };
   const sessions = createSessionService({ db, settings, revocations, rateLimits, logger });
-  const services = {
-    auth: createAuthService({ db, settings, sessions, revocations, rateLimits }),
+  const mail: MailLinkSettings = {
+    enabled: mailEnabled(config),
+    appUrl: config.appUrl,
+    emailTokenTtlSeconds: config.emailTokenTtlSeconds,
+    passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+  };
+  const loginSteps = loginSequence(config);
+  const emailVerification = createEmailVerificationService({ db, mail, rateLimits, clock });
+  const services: Services = {
+    auth: createAuthService({
+      db,
+      settings,
+      sessions,
+      revocations,
+      rateLimits,
+      emailVerification,
+      loginSteps,
+      requireVerifiedEmail: config.requireVerifiedEmail,
+    }),
     sessions,
     users: createUserService({ db, revocations }),
+    emailVerification,
+    passwordReset: createPasswordResetService({
+      db,
+      mail,
+      rateLimits,
+      revocations,
+      sessions,
+      loginSteps,
+      clock,
+      logger,
+    }),
   };
 
   const clientAddress = clientAddressResolver(config.trustedProxies);

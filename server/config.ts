@@ -62,6 +62,8 @@ export interface Config {
     readonly perAddress: RateLimit;
     /** Any HTTP request, per client address, per process. */
     readonly requests: RateLimit;
+    /** Mails asked for (verification, password reset, change of address) per recipient address and per account. */
+    readonly mail: RateLimit;
     /** IPv6 clients are counted by their network of this many bits (one subscriber holds a whole /64). */
     readonly ipv6PrefixLength: number;
   };
@@ -94,6 +96,12 @@ export interface Config {
   readonly mailFrom: string;
   /** The front end that links in mail open; undefined only in production without SMTP_URL (no mail to link from). */
   readonly appUrl: string | undefined;
+  /** How long a password reset link works. */
+  readonly passwordResetTtlSeconds: number;
+  /** How long an email verification link works. */
+  readonly emailTokenTtlSeconds: number;
+  /** `login` refuses an account whose email address is not verified (`EmailNotVerifiedError`). */
+  readonly requireVerifiedEmail: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -226,6 +234,7 @@ const environment = z.object({
   RATE_LIMIT_ADDRESS: rateLimit('RATE_LIMIT_ADDRESS').default({ points: 100, durationSeconds: 15 * 60 }),
   RATE_LIMIT_REQUESTS: rateLimit('RATE_LIMIT_REQUESTS').default({ points: 6000, durationSeconds: 60 }),
   RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(1).max(128).default(64),
+  RATE_LIMIT_MAIL: rateLimit('RATE_LIMIT_MAIL').default({ points: 5, durationSeconds: 3600 }),
   TRUSTED_PROXY: z.string().default(''),
   REFRESH_TOKEN_COOKIE: booleanString.default(false),
   CORS_ORIGINS: z.preprocess(emptyAsUndefined, corsOrigins.optional()),
@@ -258,6 +267,9 @@ const environment = z.object({
       })
       .optional(),
   ),
+  PASSWORD_RESET_TTL: duration('PASSWORD_RESET_TTL').default(30 * 60),
+  EMAIL_TOKEN_TTL: duration('EMAIL_TOKEN_TTL').default(24 * 3600),
+  REQUIRE_VERIFIED_EMAIL: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -303,6 +315,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         'that address (for example https://app.example.com/).',
     );
   }
+  if (vars.REQUIRE_VERIFIED_EMAIL && vars.NODE_ENV === 'production' && vars.SMTP_URL === undefined) {
+    throw new ConfigError(
+      'REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL when NODE_ENV=production: without mail no address can be verified, ' +
+        'so nobody could log in.',
+    );
+  }
   return Object.freeze({
     nodeEnv: vars.NODE_ENV,
     host: vars.HOST,
@@ -334,6 +352,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       perAccount: vars.RATE_LIMIT_ACCOUNT,
       perAddress: vars.RATE_LIMIT_ADDRESS,
       requests: vars.RATE_LIMIT_REQUESTS,
+      mail: vars.RATE_LIMIT_MAIL,
       ipv6PrefixLength: vars.RATE_LIMIT_IPV6_PREFIX,
     }),
     trustedProxies: vars.TRUSTED_PROXY.split(',')
@@ -353,6 +372,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     introspection: vars.GRAPHQL_INTROSPECTION ?? vars.NODE_ENV !== 'production',
     demoPage: vars.DEMO_PAGE ?? vars.NODE_ENV !== 'production',
     smtpUrl: vars.SMTP_URL,
+    passwordResetTtlSeconds: vars.PASSWORD_RESET_TTL,
+    emailTokenTtlSeconds: vars.EMAIL_TOKEN_TTL,
+    requireVerifiedEmail: vars.REQUIRE_VERIFIED_EMAIL,
     mailFrom: vars.MAIL_FROM,
     appUrl: vars.APP_URL ?? (vars.NODE_ENV === 'production' ? undefined : defaultAppUrl(vars.HOST, vars.PORT)),
     logLevel: vars.LOG_LEVEL,

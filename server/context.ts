@@ -5,12 +5,14 @@ import { GraphQLError } from 'graphql';
 import { verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './auth/access-tokens.js';
 import { AuthFailure } from './auth/auth-failure.js';
 import type { AuthService } from './auth/auth.service.js';
+import type { PasswordResetService } from './auth/password-reset.service.js';
 import type { ClientInfo } from './auth/session.js';
 import type { SessionService } from './auth/session.service.js';
 import { tokenFromAuthorizationHeader } from './auth/authorization-header.js';
 import type { RevocationCheck } from './auth/revocation.js';
 import type { Role } from './db/database.js';
 import { refreshTokenCookie, type RefreshTokenCookie } from './http/refresh-token-cookie.js';
+import type { EmailVerificationService } from './users/email-verification.service.js';
 import type { UserService } from './users/user.service.js';
 
 /** Who is asking: set only from a verified, unrevoked access token. */
@@ -24,6 +26,8 @@ export interface Services {
   readonly auth: AuthService;
   readonly sessions: SessionService;
   readonly users: UserService;
+  readonly emailVerification: EmailVerificationService;
+  readonly passwordReset: PasswordResetService;
 }
 
 export interface Context {
@@ -45,6 +49,8 @@ export interface Context {
   /** In cookie mode (REFRESH_TOKEN_COOKIE=true), where the refresh token travels instead of the response body. */
   readonly refreshTokenCookie: RefreshTokenCookie | null;
   readonly services: Services;
+  /** Work that goes on after the answer (and that shutting down waits for): Yoga's server-context `waitUntil`. */
+  readonly waitUntil: (work: Promise<void>) => void;
 }
 
 /**
@@ -60,7 +66,15 @@ export function createContextFactory(deps: {
   clientAddress: (req: IncomingMessage | undefined) => string | null;
   cookieMode: boolean;
 }) {
-  return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
+  return async ({
+    request,
+    req,
+    waitUntil,
+  }: {
+    request: Request;
+    req?: IncomingMessage;
+    waitUntil: (work: Promise<void>) => void;
+  }): Promise<Context> => {
     const base = {
       authenticatedInRequest: new Set<string>(),
       client: {
@@ -69,6 +83,7 @@ export function createContextFactory(deps: {
       },
       refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
       services: deps.services,
+      waitUntil,
     };
     const anonymous: Context = { viewer: null, credentials: null, refusedToken: null, ...base };
     try {

@@ -9,6 +9,10 @@ export const ERROR_CODES = [
   'INVALID_REFRESH_TOKEN',
   'RATE_LIMITED',
   'ACCOUNT_DISABLED',
+  'EMAIL_TAKEN',
+  'EMAIL_NOT_VERIFIED',
+  'INVALID_TOKEN',
+  'MAIL_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -72,5 +76,40 @@ export class AccountDisabledError extends ExpectedError {
   readonly code = 'ACCOUNT_DISABLED';
   constructor() {
     super('This account has been disabled. Contact an administrator.');
+  }
+}
+
+export class EmailTakenError extends ExpectedError {
+  override name = 'EmailTakenError';
+  readonly code = 'EMAIL_TAKEN';
+  constructor() {
+    super('Another account uses that email address.');
+  }
+}
+
+/** The right password, but REQUIRE_VERIFIED_EMAIL is on and the account's address is not proved yet. */
+export class EmailNotVerifiedError extends ExpectedError {
+  override name = 'EmailNotVerifiedError';
+  readonly code = 'EMAIL_NOT_VERIFIED';
+  constructor(message = 'Confirm your email address first: open the link in the mail we sent you.') {
+    super(message);
+  }
+}
+
+/** A link's token from mail (verification or password reset) that is unknown, used, voided by a newer one, or expired. */
+export class InvalidTokenError extends ExpectedError {
+  override name = 'InvalidTokenError';
+  readonly code = 'INVALID_TOKEN';
+  constructor(message = 'This link is invalid or has expired. Ask for a new one.') {
+    super(message);
+  }
+}
+
+/** A feature that needs mail, on a server where mail is off (production without SMTP_URL). Nothing was written. */
+export class MailUnavailableError extends ExpectedError {
+  override name = 'MailUnavailableError';
+  readonly code = 'MAIL_UNAVAILABLE';
+  constructor() {
+    super('This server does not send mail (SMTP_URL is not set), so this cannot be done here.');
   }
 }

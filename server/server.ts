@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { createApp } from './app.js';
+import { createApp, type App } from './app.js';
 import type { Revocations } from './auth/revocation.js';
 import { startRevocations } from './auth/revocation-sync.js';
 import { loadJwtKey } from './auth/jwt-secret.js';
@@ -40,6 +40,7 @@ export async function startServer(
   let revocations: Revocations | undefined;
   let stopPruning = () => {};
   let mailSender: MailSender | undefined;
+  let yoga: App | undefined;
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
@@ -47,7 +48,8 @@ export async function startServer(
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
     mailSender = await startMailDelivery(config, connection, logger);
-    const yoga = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
+    const app = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
+    yoga = app;
     server = createServer(
       {
         // A client that sends its request slowly (or never finishes it) is answered 408 and cut.
@@ -57,7 +59,7 @@ export async function startServer(
       },
       (req, res) => {
         shutdown!.track(req, res);
-        void yoga(req, res);
+        void app(req, res);
       },
     );
     shutdown = gracefulShutdown(server);
@@ -108,6 +110,8 @@ export async function startServer(
         stopPruning();
         // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
         await shutdown!.stop(config.shutdownTimeoutMs);
+        // Work a request left running after its answer (a password reset's mail being queued) ends before the pool.
+        await yoga!.dispose();
         // After the requests: a mail one of them committed is still sent, or left to the next start.
         await mailSender?.stop();
         await revocations!.close();

@@ -6,8 +6,12 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type ErrorCode =
   | 'ACCOUNT_DISABLED'
+  | 'EMAIL_NOT_VERIFIED'
+  | 'EMAIL_TAKEN'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_REFRESH_TOKEN'
+  | 'INVALID_TOKEN'
+  | 'MAIL_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'USERNAME_TAKEN'
   | 'VALIDATION';
@@ -22,9 +26,17 @@ export type AuthPayloadFieldsFragment = { accessToken: string, accessTokenExpire
 
 type ErrorFields_AccountDisabledError_Fragment = { code: ErrorCode, message: string };
 
+type ErrorFields_EmailNotVerifiedError_Fragment = { code: ErrorCode, message: string };
+
+type ErrorFields_EmailTakenError_Fragment = { code: ErrorCode, message: string };
+
 type ErrorFields_InvalidCredentialsError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_InvalidRefreshTokenError_Fragment = { code: ErrorCode, message: string };
+
+type ErrorFields_InvalidTokenError_Fragment = { code: ErrorCode, message: string };
+
+type ErrorFields_MailUnavailableError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_RateLimitedError_Fragment = { code: ErrorCode, message: string };
 
@@ -34,8 +46,12 @@ type ErrorFields_ValidationError_Fragment = { field: string, code: ErrorCode, me
 
 export type ErrorFieldsFragment =
   | ErrorFields_AccountDisabledError_Fragment
+  | ErrorFields_EmailNotVerifiedError_Fragment
+  | ErrorFields_EmailTakenError_Fragment
   | ErrorFields_InvalidCredentialsError_Fragment
   | ErrorFields_InvalidRefreshTokenError_Fragment
+  | ErrorFields_InvalidTokenError_Fragment
+  | ErrorFields_MailUnavailableError_Fragment
   | ErrorFields_RateLimitedError_Fragment
   | ErrorFields_UsernameTakenError_Fragment
   | ErrorFields_ValidationError_Fragment
@@ -50,6 +66,8 @@ export type RegisterMutationVariables = Exact<{
 
 export type RegisterMutation = { register:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
+    | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
+    | { __typename: 'EmailTakenError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'UsernameTakenError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
@@ -64,6 +82,7 @@ export type LoginMutationVariables = Exact<{
 export type LoginMutation = { login:
     | { __typename: 'AccountDisabledError', code: ErrorCode, message: string }
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, role: Role, createdAt: string, lastLoginAt: string | null } }
+    | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }

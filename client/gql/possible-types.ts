@@ -6,6 +6,14 @@
  * without it, the fields of `... on Error` in a result union come back missing.
  */
 export const possibleTypes: { [supertype: string]: string[] } = {
+  "ChangeEmailResult": [
+    "EmailTakenError",
+    "InvalidCredentialsError",
+    "MailQueued",
+    "MailUnavailableError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
   "ChangePasswordResult": [
     "AuthPayload",
     "InvalidCredentialsError",
@@ -20,8 +28,12 @@ export const possibleTypes: { [supertype: string]: string[] } = {
   ],
   "Error": [
     "AccountDisabledError",
+    "EmailNotVerifiedError",
+    "EmailTakenError",
     "InvalidCredentialsError",
     "InvalidRefreshTokenError",
+    "InvalidTokenError",
+    "MailUnavailableError",
     "RateLimitedError",
     "UsernameTakenError",
     "ValidationError"
@@ -29,6 +41,7 @@ export const possibleTypes: { [supertype: string]: string[] } = {
   "LoginResult": [
     "AccountDisabledError",
     "AuthPayload",
+    "EmailNotVerifiedError",
     "InvalidCredentialsError",
     "RateLimitedError",
     "ValidationError"
@@ -40,8 +53,37 @@ export const possibleTypes: { [supertype: string]: string[] } = {
   ],
   "RegisterResult": [
     "AuthPayload",
+    "EmailNotVerifiedError",
+    "EmailTakenError",
     "RateLimitedError",
     "UsernameTakenError",
+    "ValidationError"
+  ],
+  "RequestEmailVerificationResult": [
+    "MailQueued",
+    "MailUnavailableError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
+  "RequestPasswordResetResult": [
+    "MailQueued",
+    "MailUnavailableError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
+  "ResetPasswordResult": [
+    "AccountDisabledError",
+    "AuthPayload",
+    "EmailNotVerifiedError",
+    "InvalidTokenError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
+  "VerifyEmailResult": [
+    "EmailTakenError",
+    "InvalidTokenError",
+    "RateLimitedError",
+    "User",
     "ValidationError"
   ]
 };

@@ -1,19 +1,20 @@
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../db/database.js';
+import { deleteEmailTokens } from '../db/email-token.repository.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
 import { findUserById, findUserByUsername, lockUser, raiseTokenVersion } from '../db/user.repository.js';
-import { InvalidCredentialsError, ValidationError } from '../errors.js';
+import { EmailNotVerifiedError, InvalidCredentialsError, ValidationError } from '../errors.js';
+import type { EmailVerificationService } from '../users/email-verification.service.js';
 import { checkNewAccount, createAccount } from '../users/account-creation.js';
 import { toUser } from '../users/user.js';
 import { deleteUserRevoking } from '../users/user-deletion.js';
 import { checkWellFormed, USERNAME_MAX_LENGTH } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
 import { AuthFailure } from './auth-failure.js';
-import { loginSequence } from './login/login-sequence.js';
-import { passLoginSteps } from './login/login-steps.js';
-import { checkNewPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
+import { passLoginSteps, type LoginStep } from './login/login-steps.js';
+import { checkNewPassword, isPlausiblePassword } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
 import { sessionRevoked, userVersionRaised } from './revocation-events.js';
@@ -51,20 +52,36 @@ export function createAuthService(deps: {
   sessions: SessionService;
   revocations: RevocationSink;
   rateLimits: RateLimits;
+  emailVerification: EmailVerificationService;
+  /** Between a checked password and a session (`loginSequence`). */
+  loginSteps: readonly LoginStep[];
+  requireVerifiedEmail: boolean;
 }): AuthService {
-  const { db, settings, sessions, revocations, rateLimits } = deps;
-
-  /** A password that cannot be an account's is refused without hashing it (a megabyte would cost real time). */
-  const plausiblePassword = (password: string) => password.length <= PASSWORD_MAX_LENGTH * 2;
+  const { db, settings, sessions, revocations, rateLimits, emailVerification, loginSteps } = deps;
 
   return {
     async register(input, client) {
       // Every check of the input comes before any query or hashing.
       const account = checkNewAccount(input);
+      if (deps.requireVerifiedEmail && account.email === null) {
+        throw new ValidationError(
+          'email',
+          'An email address is required: this server lets in verified addresses only.',
+        );
+      }
       // Per address only: a count per username would let anyone reserve a name with a few failed attempts.
       await rateLimits.attempt('register', { address: client.ip });
-      // Registering logs the new user in, as the classic register endpoint did.
-      return sessions.open(await createAccount(db, account), client);
+      // The account and its verification mail commit together.
+      const user = await createAccount(db, account, {
+        inTransaction: (trx, created) => emailVerification.queueForNewAccount(trx, created),
+      });
+      // Registering logs the new user in, as the classic register endpoint did, unless the address must be proved.
+      if (deps.requireVerifiedEmail) {
+        throw new EmailNotVerifiedError(
+          'Your account is created. Confirm your email address with the link we sent you, then log in.',
+        );
+      }
+      return sessions.open(user, client);
     },
 
     async login({ username, password }, client) {
@@ -74,7 +91,7 @@ export function createAuthService(deps: {
       // Counted alike whether the account exists or not (so the limit reveals nothing either).
       const attempt = await rateLimits.login({ account: username, address: client.ip });
       // Inputs no account can have are refused without a lookup, but only after the same hashing work.
-      const plausible = username.length <= USERNAME_MAX_LENGTH && plausiblePassword(password);
+      const plausible = username.length <= USERNAME_MAX_LENGTH && isPlausiblePassword(password);
       const row = plausible ? await findUserByUsername(db, username) : undefined;
       const valid = row
         ? await verifyPassword(row.password_hash, password)
@@ -86,7 +103,7 @@ export function createAuthService(deps: {
       await attempt.succeeded();
       // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
       const user = toUser(row);
-      await passLoginSteps(loginSequence, { user, client });
+      await passLoginSteps(loginSteps, { user, client });
       return sessions.open(user, client);
     },
 
@@ -98,7 +115,7 @@ export function createAuthService(deps: {
       const problem = checkNewPassword(newPassword, { username: row?.username });
       if (problem) throw new ValidationError('newPassword', problem);
       const valid =
-        row && plausiblePassword(currentPassword) && (await verifyPassword(row.password_hash, currentPassword));
+        row && isPlausiblePassword(currentPassword) && (await verifyPassword(row.password_hash, currentPassword));
       if (!row || !valid) throw new InvalidCredentialsError('The current password is wrong.');
       const passwordHash = await hashPassword(newPassword);
 
@@ -117,6 +134,8 @@ export function createAuthService(deps: {
         revoked.push(userVersionRaised(updated));
         const ended = await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
         revoked.push(...ended.map(sessionRevoked));
+        // A reset link mailed before would undo the change.
+        await deleteEmailTokens(trx, row.id, 'reset_password');
         const now = new Date();
         // The caller's own refresh token is replaced too: whoever else may hold it is locked out with the rest.
         await spendRefreshTokensOfSession(trx, session.id, now);
@@ -133,7 +152,7 @@ export function createAuthService(deps: {
       checkWellFormed('password', password);
       await rateLimits.attempt('deleteAccount', { account: token.userId, address: client.ip });
       const row = await findUserById(db, token.userId);
-      const valid = row && plausiblePassword(password) && (await verifyPassword(row.password_hash, password));
+      const valid = row && isPlausiblePassword(password) && (await verifyPassword(row.password_hash, password));
       if (!row || !valid) throw new InvalidCredentialsError('The password is wrong.');
 
       return inRevokingTransaction(db, revocations, async (trx, revoked) => {

@@ -33,3 +33,8 @@ export function checkNewPassword(password: string, context: { username?: string 
   }
   return null;
 }
+
+/** A password that cannot be an account's is refused without hashing it (a megabyte would cost real time). */
+export function isPlausiblePassword(password: string): boolean {
+  return password.length <= PASSWORD_MAX_LENGTH * 2;
+}

@@ -1,12 +1,9 @@
-import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 
-/** 256 random bits, base64url: 43 characters. */
-const REFRESH_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+import { generateSecretToken, hashSecretToken, isWellFormedSecretToken } from './secret-tokens.js';
 
 /** A new refresh token: opaque random bytes, never a JWT. */
-export function generateRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+export const generateRefreshToken = generateSecretToken;
 
 /**
  * The token that replaces `token` on rotation: an HMAC of it under the server's key, indistinguishable from random
@@ -17,12 +14,5 @@ export function deriveSuccessorRefreshToken(key: KeyObject, token: string): stri
   return createHmac('sha256', key).update(`tessera refresh token successor\0${token}`).digest('base64url');
 }
 
-/** What is stored: a fast hash suffices, as the token has 256 bits of entropy. */
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** Cheap shape check, so that garbage is refused without a query. */
-export function isWellFormedRefreshToken(token: string): boolean {
-  return REFRESH_TOKEN_PATTERN.test(token);
-}
+export const hashRefreshToken = hashSecretToken;
+export const isWellFormedRefreshToken = isWellFormedSecretToken;

@@ -8,6 +8,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   tombstones: TombstonesTable;
   mail_outbox: MailOutboxTable;
+  email_tokens: EmailTokensTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -26,6 +27,21 @@ export interface UsersTable {
   disabled: Generated<boolean>;
   /** Since when it is disabled; null while it is not. */
   disabled_at: Date | null;
+  /** The owner of `email` proved it (a verification link, or a password reset mailed to it). */
+  email_verified: Generated<boolean>;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+
+/** A single-use secret sent by mail; only its hash is kept. Deleted when used or voided by a newer one. */
+export interface EmailTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: EmailTokenPurpose;
+  /** The address it was sent to: for a change of address, the new one. */
+  email: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
 }
 
 export interface RevokedTokensTable {
@@ -37,7 +53,13 @@ export interface RevokedTokensTable {
 
 /** Why a session ended. */
 export type SessionRevokedReason =
-  'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED_BY_USER' | 'REFRESH_TOKEN_REUSE' | 'PASSWORD_CHANGED' | 'ACCOUNT_DISABLED';
+  | 'LOGOUT'
+  | 'LOGOUT_ALL'
+  | 'REVOKED_BY_USER'
+  | 'REFRESH_TOKEN_REUSE'
+  | 'PASSWORD_CHANGED'
+  | 'PASSWORD_RESET'
+  | 'ACCOUNT_DISABLED';
 
 export interface SessionsTable {
   id: string;

@@ -2,17 +2,22 @@ import { sql, type Kysely } from 'kysely';
 
 import type { Database } from './database.js';
 
+/** How long a mail that is no longer pending stays in the outbox. */
+const SETTLED_MAIL_KEPT_MS = 7 * 24 * 3600 * 1000;
+
 export interface PruneCounts {
   revokedTokens: number;
   refreshTokens: number;
   sessions: number;
   tombstones: number;
+  emailTokens: number;
+  mails: number;
 }
 
 /**
  * Deletes what can no longer matter: blacklist entries of tokens that have expired anyway, refresh tokens past
  * their expiry, sessions that have ended (revoked or expired) and whose every access token has expired, and
- * tombstones of deleted users and sessions once every token they refuse has expired. `before` is "now" less a margin
+ * tombstones of deleted users and sessions once every token they refuse has expired, expired email tokens, and settled mail a week old. `before` is "now" less a margin
  * for clock skew, so nothing that still guards a live token is removed.
  */
 export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<PruneCounts> {
@@ -35,10 +40,19 @@ export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<
       .executeTakeFirst();
   });
   const tombstones = await db.deleteFrom('tombstones').where('expires_at', '<', before).executeTakeFirst();
+  const emailTokens = await db.deleteFrom('email_tokens').where('expires_at', '<', before).executeTakeFirst();
+  // Settled mail (sent, kept in the development outbox, or given up) is kept a while for the operator to look at.
+  const mails = await db
+    .deleteFrom('mail_outbox')
+    .where('status', '!=', 'pending')
+    .where('created_at', '<', new Date(before.getTime() - SETTLED_MAIL_KEPT_MS))
+    .executeTakeFirst();
   return {
     revokedTokens: Number(revokedTokens.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),
     sessions: Number(sessions.numDeletedRows),
     tombstones: Number(tombstones.numDeletedRows),
+    emailTokens: Number(emailTokens.numDeletedRows),
+    mails: Number(mails.numDeletedRows),
   };
 }

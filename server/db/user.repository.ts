@@ -15,12 +15,37 @@ export function findUserByUsername(db: Kysely<Database>, username: string): Prom
     .executeTakeFirst();
 }
 
-/** Inserts a user; returns undefined when the username is taken (also when another request took it just now). */
+/** Emails match without regard to case (the unique index is on `lower(email)`). */
+export function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+/**
+ * Inserts a user; returns undefined when the username or the email is taken (also when another request took it just
+ * now: the unique indexes decide).
+ */
 export async function insertUser(db: Kysely<Database>, user: NewUserRow): Promise<UserRow | undefined> {
   return db
     .insertInto('users')
     .values(user)
-    .onConflict((conflict) => conflict.expression(sql`lower(username)`).doNothing())
+    .onConflict((conflict) => conflict.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Makes `email` the user's proved address (it may be a new one, from a change of address). Undefined when no user has
+ * this id; a unique violation (23505) when another account took the address meanwhile.
+ */
+export function setVerifiedEmail(db: Kysely<Database>, id: string, email: string): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ email, email_verified: true })
+    .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
 }
@@ -32,7 +57,7 @@ export async function insertUser(db: Kysely<Database>, user: NewUserRow): Promis
 export function raiseTokenVersion(
   db: Kysely<Database>,
   id: string,
-  changes: { role?: Role; password_hash?: string } = {},
+  changes: { role?: Role; password_hash?: string; email_verified?: boolean } = {},
 ): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
@@ -46,8 +71,11 @@ export function raiseTokenVersion(
  * Locks a user's row until the transaction ends. Writers that change several of a user's sessions take it first,
  * so two of them never lock those sessions in different orders (which would deadlock).
  */
-export function lockUser(db: Kysely<Database>, id: string): Promise<Pick<UserRow, 'password_hash'> | undefined> {
-  return db.selectFrom('users').select('password_hash').where('id', '=', id).forUpdate().executeTakeFirst();
+export function lockUser(
+  db: Kysely<Database>,
+  id: string,
+): Promise<Pick<UserRow, 'password_hash' | 'email'> | undefined> {
+  return db.selectFrom('users').select(['password_hash', 'email']).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 /**

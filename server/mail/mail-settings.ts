@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 
 /**
  * `smtp`: mail is sent to SMTP_URL. `dev-outbox`: outside production with no SMTP_URL, mail is kept and shown at
- * `/dev/outbox`. `off`: production with no SMTP_URL; features that need mail refuse with `MailUnavailableError`.
+ * `/dev/outbox`. `off`: production with no SMTP_URL; features that need mail refuse with `MailUnavailableError` (errors.ts).
  */
 export type MailMode = 'smtp' | 'dev-outbox' | 'off';
 
@@ -14,12 +14,4 @@ export function mailModeOf(config: Pick<Config, 'nodeEnv' | 'smtpUrl'>): MailMod
 /** Whether this server can deliver mail (or, outside production, keep it in the development outbox). */
 export function mailEnabled(config: Pick<Config, 'nodeEnv' | 'smtpUrl'>): boolean {
   return mailModeOf(config) !== 'off';
-}
-
-/** Thrown by a feature that needs mail on a server where mail is off; checked before anything is written. */
-export class MailUnavailableError extends Error {
-  override name = 'MailUnavailableError';
-  constructor() {
-    super('This server does not send mail (SMTP_URL is not set), so this cannot be done here.');
-  }
 }

@@ -3,6 +3,8 @@ import type { AuthPayload } from '../auth/token-pair.js';
 import { authFailureError, type Context } from '../context.js';
 import {
   AccountDisabledError,
+  EmailNotVerifiedError,
+  EmailTakenError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
   RateLimitedError,
@@ -48,8 +50,14 @@ export const AccountDeletedType = builder.objectRef<DeletedAccount>('AccountDele
 builder.mutationFields((t) => ({
   register: t.field({
     type: AuthPayloadType,
-    description: 'Creates an account and logs it in (a new session).',
-    errors: { types: [ValidationError, UsernameTakenError, RateLimitedError], union: { name: 'RegisterResult' } },
+    description:
+      'Creates an account and logs it in (a new session). With an email, a verification mail is sent to it. When the ' +
+      'server requires verified addresses (REQUIRE_VERIFIED_EMAIL), the email is required and the answer is ' +
+      '`EmailNotVerifiedError`: the account exists, and logs in once the address is confirmed.',
+    errors: {
+      types: [ValidationError, UsernameTakenError, EmailTakenError, EmailNotVerifiedError, RateLimitedError],
+      union: { name: 'RegisterResult' },
+    },
     args: {
       username: t.arg.string({ required: true }),
       email: t.arg.string(),
@@ -60,10 +68,10 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: AuthPayloadType,
     description:
-      'Opens a new session. `AccountDisabledError` answers only the right password of a disabled account; a wrong ' +
-      'one is `InvalidCredentialsError`, as for anyone.',
+      'Opens a new session. `AccountDisabledError` and `EmailNotVerifiedError` (with REQUIRE_VERIFIED_EMAIL) answer ' +
+      'only the right password; a wrong one is `InvalidCredentialsError`, as for anyone.',
     errors: {
-      types: [InvalidCredentialsError, AccountDisabledError, ValidationError, RateLimitedError],
+      types: [InvalidCredentialsError, AccountDisabledError, EmailNotVerifiedError, ValidationError, RateLimitedError],
       union: { name: 'LoginResult' },
     },
     args: {
@@ -159,7 +167,7 @@ builder.mutationFields((t) => ({
 }));
 
 /** A token that stopped standing mid-request is the same error as one refused up front (but mid-execution: no 401). */
-function rethrowAuthFailure(error: unknown): never {
+export function rethrowAuthFailure(error: unknown): never {
   throw error instanceof AuthFailure ? authFailureError(error, { http: false }) : error;
 }
 
@@ -167,7 +175,7 @@ function rethrowAuthFailure(error: unknown): never {
  * Hands a new pair to the client: in cookie mode the refresh token goes into the cookie and out of the body. Lets
  * the payload show the user who just proved their identity their own private fields.
  */
-function deliver(context: Context) {
+export function deliver(context: Context) {
   return async (payload: AuthPayload): Promise<DeliveredAuthPayload> => {
     context.authenticatedInRequest.add(payload.user.id);
     const cookie = context.refreshTokenCookie;

@@ -1,9 +1,13 @@
 import {
   AccountDisabledError,
+  EmailNotVerifiedError,
+  EmailTakenError,
   ERROR_CODES,
   type ExpectedError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
+  InvalidTokenError,
+  MailUnavailableError,
   RateLimitedError,
   UsernameTakenError,
   ValidationError,
@@ -62,4 +66,36 @@ builder.objectType(AccountDisabledError, {
   description: 'The password is right, but an admin has disabled the account: no session is opened.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof AccountDisabledError,
+});
+
+builder.objectType(EmailTakenError, {
+  name: 'EmailTakenError',
+  description: 'Another account uses this email address (compared without regard to case).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof EmailTakenError,
+});
+
+builder.objectType(EmailNotVerifiedError, {
+  name: 'EmailNotVerifiedError',
+  description:
+    'The server requires a verified email address (REQUIRE_VERIFIED_EMAIL) and this account has not proved its own: ' +
+    'open the link in the verification mail (`requestEmailVerification` sends another), then log in.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof EmailNotVerifiedError,
+});
+
+builder.objectType(InvalidTokenError, {
+  name: 'InvalidTokenError',
+  description:
+    "A link's token (email verification or password reset) is unknown, already used, replaced by a newer mail, or " +
+    'expired: ask for a new mail.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidTokenError,
+});
+
+builder.objectType(MailUnavailableError, {
+  name: 'MailUnavailableError',
+  description: 'This server sends no mail (production without SMTP_URL), so nothing that needs a mail can be done.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof MailUnavailableError,
 });

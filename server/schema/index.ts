@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 import './errors.js';
 import './user.js';
 import './auth.js';
+import './account-recovery.js';
 import './session.js';
 
 export const schema = builder.toSchema();

@@ -22,6 +22,12 @@ export const UserType = builder.objectRef<User>('User').implement({
       authScopes: (user) => ({ $any: { self: user.id, admin: true } }),
       unauthorizedResolver: () => null,
     }),
+    emailVerified: t.exposeBoolean('emailVerified', {
+      description:
+        'The owner of `email` proved it (a verification link, or a password reset mailed to it). Visible to the user ' +
+        'themself and to admins; FORBIDDEN to anyone else.',
+      authScopes: (user) => ({ $any: { self: user.id, admin: true } }),
+    }),
     role: t.expose('role', { type: Role }),
     disabled: t.exposeBoolean('disabled', {
       description:

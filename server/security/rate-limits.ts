@@ -11,7 +11,11 @@ import { RateLimitedError } from '../errors.js';
 import { addressKey } from './address-key.js';
 
 /** The mutations other than `login`: each attempt costs a point of the address and, when given, of the account. */
-export type LimitedAction = 'register' | 'refreshToken' | 'changePassword' | 'deleteAccount';
+export type LimitedAction =
+  'register' | 'refreshToken' | 'changePassword' | 'deleteAccount' | 'changeEmail' | 'verifyEmail' | 'resetPassword';
+
+/** The mutations that send a mail: each is also counted per recipient (RATE_LIMIT_MAIL). */
+export type MailAction = 'requestEmailVerification' | 'requestPasswordReset' | 'changeEmail';
 
 /**
  * Limits on guessing (rate-limiter-flexible), after its "login endpoint protection" example and OWASP's advice.
@@ -29,6 +33,11 @@ export interface RateLimits {
    * account a point of its budget, a success forgets the failures of this account and address.
    */
   login(keys: { account: string; address: string | null }): Promise<LoginAttempt>;
+  /**
+   * Spends one mail: of the address first, then of the recipient (an email address, counted without regard to case,
+   * whether or not an account has it, so the limit tells nothing). Throws `RateLimitedError`.
+   */
+  mail(action: MailAction, keys: { recipient: string; address: string | null }): Promise<void>;
 }
 
 export interface LoginAttempt {
@@ -67,6 +76,8 @@ export function createRateLimits(
   const perAccount = limiter('account', limits.perAccount);
   /** Attempts per address at each action; at `login`, a success gives its point back. */
   const perAddress = limiter('address', limits.perAddress);
+  /** Mails per recipient: a mailbox is not flooded, whoever asks. */
+  const perRecipient = limiter('mail', limits.mail);
   const accountOf = (account: string) => account.toLowerCase().slice(0, ACCOUNT_KEY_LENGTH);
   const addressOf = (address: string | null) =>
     address === null ? null : addressKey(address, limits.ipv6PrefixLength);
@@ -76,6 +87,12 @@ export function createRateLimits(
       const from = addressOf(address);
       if (from !== null) await spendOrRefuse(perAddress, `${action}:${from}`);
       if (account !== undefined) await spendOrRefuse(perAccount, `${action}:${accountOf(account)}`);
+    },
+
+    async mail(action, { recipient, address }) {
+      const from = addressOf(address);
+      if (from !== null) await spendOrRefuse(perAddress, `${action}:${from}`);
+      await spendOrRefuse(perRecipient, `${action}:${recipient.toLowerCase().slice(0, ACCOUNT_KEY_LENGTH)}`);
     },
 
     /*

@@ -5,8 +5,8 @@ import type { Kysely } from 'kysely';
 import { checkNewPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Database, Role } from '../db/database.js';
-import { findUserByUsername, insertUser } from '../db/user.repository.js';
-import { UsernameTakenError, ValidationError } from '../errors.js';
+import { findUserByEmail, findUserByUsername, insertUser } from '../db/user.repository.js';
+import { EmailTakenError, UsernameTakenError, ValidationError } from '../errors.js';
 import { checkEmail, checkUsername, checkWellFormed } from './user-input.js';
 import { toUser, type User } from './user.js';
 
@@ -31,17 +31,38 @@ export function checkNewAccount(input: { username: string; email?: string | null
   return { username: input.username, email, password: input.password };
 }
 
-/** Stores a checked account with its password hashed. Throws `UsernameTakenError`. */
-export async function createAccount(db: Kysely<Database>, account: NewAccount, role: Role = 'USER'): Promise<User> {
-  // Checked before hashing only to save the work; the unique index decides a race.
+export interface AccountOptions {
+  role?: Role;
+  /** The address is proved already (an operator vouches for it): no verification mail is needed. */
+  emailVerified?: boolean;
+  /** Runs in the transaction that inserts the user, e.g. to queue its verification mail: both commit, or neither. */
+  inTransaction?: (trx: Kysely<Database>, user: User) => Promise<void>;
+}
+
+/** Stores a checked account with its password hashed. Throws `UsernameTakenError` or `EmailTakenError`. */
+export async function createAccount(
+  db: Kysely<Database>,
+  account: NewAccount,
+  options: AccountOptions = {},
+): Promise<User> {
+  // Checked before hashing only to save the work; the unique indexes decide a race.
   if (await findUserByUsername(db, account.username)) throw new UsernameTakenError();
-  const row = await insertUser(db, {
-    id: randomUUID(),
-    username: account.username,
-    email: account.email,
-    password_hash: await hashPassword(account.password),
-    role,
+  if (account.email !== null && (await findUserByEmail(db, account.email))) throw new EmailTakenError();
+  const passwordHash = await hashPassword(account.password);
+  return db.transaction().execute(async (trx) => {
+    const row = await insertUser(trx, {
+      id: randomUUID(),
+      username: account.username,
+      email: account.email,
+      password_hash: passwordHash,
+      role: options.role ?? 'USER',
+      email_verified: account.email !== null && options.emailVerified === true,
+    });
+    // Another request took the username or the address since the checks above.
+    if (!row)
+      throw (await findUserByUsername(trx, account.username)) ? new UsernameTakenError() : new EmailTakenError();
+    const user = toUser(row);
+    await options.inTransaction?.(trx, user);
+    return user;
   });
-  if (!row) throw new UsernameTakenError();
-  return toUser(row);
 }

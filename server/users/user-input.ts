@@ -31,11 +31,11 @@ export function checkUsername(username: string): void {
 }
 
 /** Returns the address to store: trimmed, or null when none was given. */
-export function checkEmail(email: string | null | undefined): string | null {
+export function checkEmail(email: string | null | undefined, field = 'email'): string | null {
   const trimmed = email?.trim() ?? '';
   if (trimmed === '') return null;
   if (trimmed.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(trimmed)) {
-    throw new ValidationError('email', 'Enter a valid email address.');
+    throw new ValidationError(field, 'Enter a valid email address.');
   }
   return trimmed;
 }

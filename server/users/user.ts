@@ -11,6 +11,8 @@ export interface User {
   readonly lastLoginAt: Date | null;
   /** Disabled by an admin: cannot log in or refresh. */
   readonly disabled: boolean;
+  /** The owner of `email` proved it. */
+  readonly emailVerified: boolean;
 }
 
 export function toUser(row: UserRow): User {
@@ -23,5 +25,6 @@ export function toUser(row: UserRow): User {
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
     disabled: row.disabled,
+    emailVerified: row.email_verified,
   };
 }

@@ -79,6 +79,8 @@ export async function createTestApp(
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
     async close() {
+      // Work a request left running after its answer (a password reset's mail being queued) ends first.
+      await yoga.dispose();
       await revocations.close();
       // Several apps may share one database (as processes share Postgres); its owner closes it.
       if (!options.keepDatabaseOpen) await db.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { login, ME, registerUser } from '../helpers/accounts.js';
+import { login, ME, registerUser, uniqueUsername } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { createUserService } from '../../server/users/user.service.js';
 
@@ -13,7 +13,8 @@ afterAll(() => app.close());
 const USER = 'query($id: ID!) { user(id: $id) { id username email role } }';
 
 async function registerAdmin() {
-  const admin = await registerUser(app, { email: 'admin@example.com' });
+  const username = uniqueUsername('admin');
+  const admin = await registerUser(app, { username, email: `${username}@example.com` });
   await createUserService({ db: app.database.db, revocations: app.revocations }).setRole({ id: admin.id }, 'ADMIN');
   return { ...admin, accessToken: await login(app, admin.username, admin.password) };
 }

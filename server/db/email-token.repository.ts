@@ -1,0 +1,72 @@
+import type { Kysely, Selectable } from 'kysely';
+
+import type { Database, EmailTokenPurpose, EmailTokensTable } from './database.js';
+
+export type EmailTokenRow = Selectable<EmailTokensTable>;
+
+/**
+ * Stores a new token of this purpose for the user and voids every older one of the same purpose: only the latest
+ * mail's link works.
+ */
+export async function replaceEmailToken(
+  db: Kysely<Database>,
+  token: { tokenHash: string; userId: string; purpose: EmailTokenPurpose; email: string; expiresAt: Date },
+): Promise<void> {
+  await deleteEmailTokens(db, token.userId, token.purpose);
+  await db
+    .insertInto('email_tokens')
+    .values({
+      token_hash: token.tokenHash,
+      user_id: token.userId,
+      purpose: token.purpose,
+      email: token.email,
+      expires_at: token.expiresAt,
+    })
+    .execute();
+}
+
+/** A live token of this purpose, without using it up (to check what it is for before the work that uses it). */
+export function findEmailToken(
+  db: Kysely<Database>,
+  tokenHash: string,
+  purpose: EmailTokenPurpose,
+  now: Date,
+): Promise<EmailTokenRow | undefined> {
+  return db
+    .selectFrom('email_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+/**
+ * Uses a live token up: deleted in the caller's transaction, so of two requests with the same token exactly one gets
+ * the row (the other waits on the row lock, then finds nothing). Undefined when unknown, used, voided or expired.
+ */
+export function consumeEmailToken(
+  db: Kysely<Database>,
+  tokenHash: string,
+  purpose: EmailTokenPurpose,
+  now: Date,
+): Promise<EmailTokenRow | undefined> {
+  return db
+    .deleteFrom('email_tokens')
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Voids a user's tokens of one purpose (or of every purpose). */
+export async function deleteEmailTokens(
+  db: Kysely<Database>,
+  userId: string,
+  purpose?: EmailTokenPurpose,
+): Promise<void> {
+  let query = db.deleteFrom('email_tokens').where('user_id', '=', userId);
+  if (purpose) query = query.where('purpose', '=', purpose);
+  await query.execute();
+}

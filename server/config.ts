@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   /** Postgres connection string; when absent, embedded PGlite is used in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** A direct connection for LISTEN when DATABASE_URL goes through a transaction pooler (PgBouncer). */
+  readonly databaseListenUrl: string | undefined;
   /** Worker processes sharing the port (node:cluster); above 1 needs Postgres. */
   readonly workers: number;
   readonly dataDir: string;
@@ -200,6 +202,7 @@ const environment = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().optional()),
+  DATABASE_LISTEN_URL: z.preprocess(emptyAsUndefined, z.string().optional()),
   TESSERA_DATA_DIR: z.string().min(1).default('./.data'),
   TESSERA_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   JWT_SECRET: z.preprocess(
@@ -298,6 +301,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'TESSERA_WORKERS above 1 needs DATABASE_URL: embedded PGlite allows one process per data directory.',
     );
   }
+  if (vars.DATABASE_LISTEN_URL !== undefined && vars.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL: it is the direct connection beside a pooled one.');
+  }
   if (vars.HEADERS_TIMEOUT > vars.REQUEST_TIMEOUT) {
     throw new ConfigError(
       'HEADERS_TIMEOUT cannot be longer than REQUEST_TIMEOUT: the headers are part of the request.',
@@ -326,6 +332,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: vars.HOST,
     port: vars.PORT,
     databaseUrl: vars.DATABASE_URL,
+    databaseListenUrl: vars.DATABASE_LISTEN_URL,
     dataDir: vars.TESSERA_DATA_DIR,
     workers: vars.TESSERA_WORKERS,
     jwtSecret: vars.JWT_SECRET,

@@ -16,7 +16,8 @@ import { listenWithPg, type PgListenerOptions } from './pg-listener.js';
 
 /** Where the data lives: a Postgres server, or embedded PGlite on disk (or in memory when no directory). */
 export type DatabaseTarget =
-  { kind: 'postgres'; url: string; timeoutMs?: number } | { kind: 'pglite'; dataDir: string | undefined };
+  | { kind: 'postgres'; url: string; timeoutMs?: number; listenUrl?: string }
+  | { kind: 'pglite'; dataDir: string | undefined };
 
 /** How long a query may run or wait for a lock or a connection, unless DATABASE_TIMEOUT says otherwise. */
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
@@ -37,21 +38,31 @@ export class DatabaseUnavailableError extends Error {
 
 export function databaseTargetFromConfig(config: {
   databaseUrl: string | undefined;
+  databaseListenUrl?: string | undefined;
   dataDir: string;
   databaseTimeoutMs?: number;
 }): DatabaseTarget {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs }
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        timeoutMs: config.databaseTimeoutMs,
+        listenUrl: config.databaseListenUrl,
+      }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
 /** Opens the database and checks that it answers; throws `DatabaseUnavailableError` with a plain reason if not. */
 export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseConnection> {
-  return target.kind === 'postgres' ? connectPostgres(target.url, target.timeoutMs) : connectPGlite(target);
+  return target.kind === 'postgres' ? connectPostgres(target) : connectPGlite(target);
 }
 
-async function connectPostgres(url: string, timeoutMs: number | undefined): Promise<DatabaseConnection> {
-  const connection = postgresConnection(url, { timeoutMs });
+async function connectPostgres({
+  url,
+  timeoutMs,
+  listenUrl,
+}: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<DatabaseConnection> {
+  const connection = postgresConnection(url, { timeoutMs, listenUrl });
   try {
     await sql`select 1`.execute(connection.db);
   } catch (error) {
@@ -67,6 +78,11 @@ export interface PostgresConnectionOptions {
   /** Statement, lock and connection timeout; see DATABASE_TIMEOUT. */
   timeoutMs?: number;
   listener?: PgListenerOptions;
+  /**
+   * A direct connection for LISTEN when `url` goes through a transaction pooler (PgBouncer), where LISTEN cannot work;
+   * see DATABASE_LISTEN_URL. Defaults to `url`.
+   */
+  listenUrl?: string;
 }
 
 /**
@@ -96,7 +112,12 @@ export function postgresConnection(url: string, options: PostgresConnectionOptio
     db,
     target: { kind: 'postgres', url },
     pgPool: pool,
-    listen: (channel, handlers, listenOptions) => listenWithPg(url, channel, handlers, listenOptions, options.listener),
+    listen: (channel, handlers, listenOptions) =>
+      listenWithPg(options.listenUrl ?? url, channel, handlers, listenOptions, {
+        ...options.listener,
+        // Through the pool, as the other processes' notices come: proves they reach the listener.
+        probeFromAnotherConnection: (target, payload) => pool.query('select pg_notify($1, $2)', [target, payload]),
+      }),
     close: () => db.destroy(),
   };
 }

@@ -21,6 +21,7 @@ export function listenerIdOf(applicationName: string): string | undefined {
 }
 
 const HEARTBEAT_PREFIX = 'heartbeat ';
+const PROBE_PREFIX = 'probe ';
 
 export interface PgListenerOptions {
   /** A label for the listening connection's `application_name` (after the prefix and id). */
@@ -34,6 +35,13 @@ export interface PgListenerOptions {
    */
   silentAfterMs?: number;
   clock?: Clock;
+  /**
+   * Sends a notification from another connection (the pool). Each connection must hear one before it is trusted:
+   * through a transaction pooler such as PgBouncer, LISTEN holds a server connection only for the statement that
+   * runs it, so notifications from other sessions go astray, while the listener's own heartbeats (sent and heard
+   * on whatever server connection it holds at that moment) may still come back and look healthy.
+   */
+  probeFromAnotherConnection?: (channel: string, payload: string) => Promise<unknown>;
 }
 
 /**
@@ -71,6 +79,7 @@ export async function listenWithPg(
   let delay = firstDelay;
   let deliveredUpTo = 0;
   let echoWaiter: (() => void) | undefined;
+  let probeWaiter: ((payload: string) => void) | undefined;
 
   /** Connects, listens, and hears one heartbeat back; rejects (with the client ended) if any of that fails. */
   async function connect(): Promise<void> {
@@ -101,7 +110,8 @@ export async function listenWithPg(
         if (payload.startsWith(HEARTBEAT_PREFIX)) {
           deliveredUpTo = Math.max(deliveredUpTo, Number(payload.slice(HEARTBEAT_PREFIX.length)));
           echoWaiter?.();
-        } else handlers.onDirect?.(payload);
+        } else if (payload.startsWith(PROBE_PREFIX)) probeWaiter?.(payload);
+        else handlers.onDirect?.(payload);
       } else if (message.channel === channel && message.payload !== undefined) {
         handlers.onNotification(message.payload);
       }
@@ -112,11 +122,13 @@ export async function listenWithPg(
       const echoed = new Promise<void>((resolve) => (echoWaiter = resolve));
       sendHeartbeat(next);
       await withTimeout(echoed, silentAfter, 'The listening connection did not echo a heartbeat');
+      if (options.probeFromAnotherConnection) await probe(options.probeFromAnotherConnection);
     } catch (error) {
       destroy(next);
       throw error;
     } finally {
       echoWaiter = undefined;
+      probeWaiter = undefined;
     }
     if (closed) {
       await next.end().catch(() => {});
@@ -128,6 +140,20 @@ export async function listenWithPg(
     heartbeat = setInterval(() => beat(next), heartbeatIntervalMs);
     heartbeat.unref();
     handlers.onConnected();
+  }
+
+  /** Hears one notification sent from another connection, or throws `ListenerUnreachableError`. */
+  async function probe(send: (channel: string, payload: string) => Promise<unknown>) {
+    const payload = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
+    const heard = new Promise<void>((resolve) => {
+      probeWaiter = (received) => {
+        if (received === payload) resolve();
+      };
+    });
+    await send(directChannel, payload);
+    await withTimeout(heard, silentAfter, 'probe').catch(() => {
+      throw new ListenerUnreachableError(silentAfter);
+    });
   }
 
   let heartbeatInFlight = false;
@@ -185,6 +211,21 @@ export async function listenWithPg(
       if (open) await withTimeout(open.end(), 1_000, 'closing').catch(() => destroy(open));
     },
   };
+}
+
+/**
+ * Notifications from other sessions do not reach the listening connection, though it answers: it goes through a
+ * transaction pooler. Nothing but a direct connection for LISTEN fixes that.
+ */
+export class ListenerUnreachableError extends Error {
+  override name = 'ListenerUnreachableError';
+  constructor(waitedMs: number) {
+    super(
+      `Notifications sent from another connection did not reach the listening connection within ${waitedMs} ms. ` +
+        'LISTEN does not work through a transaction pooler such as PgBouncer: set DATABASE_LISTEN_URL to a direct ' +
+        'connection to Postgres (queries may still go through the pooler with DATABASE_URL).',
+    );
+  }
 }
 
 /** Ends a client's connection at once, without the goodbye a silent peer would never answer. */

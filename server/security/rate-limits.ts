@@ -5,6 +5,8 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 
+import type { Pool, QueryConfig } from 'pg';
+
 import type { Config, RateLimit } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import { RateLimitedError } from '../errors.js';
@@ -54,7 +56,7 @@ export function createRateLimits(
 ): RateLimits {
   const limits = config.rateLimits;
   // rate-limiter-flexible speaks to pg directly: it shares the app's pool.
-  const pool = connection.pgPool;
+  const pool = connection.pgPool && withoutPreparedStatementNames(connection.pgPool);
   const limiter = (name: string, limit: RateLimit): RateLimiterAbstract => {
     const options = { keyPrefix: name, points: limit.points, duration: limit.durationSeconds };
     return pool
@@ -128,6 +130,20 @@ export function createRateLimits(
         },
       };
     },
+  };
+}
+
+/**
+ * The pool as rate-limiter-flexible uses it, minus the names it gives its queries. A named query is a prepared
+ * statement kept by the server connection; through a transaction pooler (PgBouncer) the next client on that
+ * connection fails with "prepared statement … already exists". Unnamed, each is parsed again: a few microseconds.
+ */
+function withoutPreparedStatementNames(pool: Pool): Pick<Pool, 'query'> {
+  return {
+    query: ((config: unknown, values?: unknown) =>
+      typeof config === 'object' && config !== null && 'name' in config
+        ? pool.query({ ...(config as QueryConfig), name: undefined }, values as unknown[])
+        : pool.query(config as string, values as unknown[])) as Pool['query'],
   };
 }
 

@@ -105,7 +105,8 @@ program
 program
   .command('prune')
   .description(
-    'Delete expired blacklist entries, refresh tokens, ended sessions and tombstones (the server also does this hourly).',
+    'Delete expired blacklist entries, refresh tokens, ended sessions, tombstones and mail links, and settled mail a ' +
+      'week old (the server also does this hourly).',
   )
   .action(() =>
     withDatabase(async (connection, config) => {
@@ -113,7 +114,8 @@ program
       const counts = await pruneNow(connection.db, new Date(), config.jwtClockToleranceSeconds);
       console.log(
         `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
-          `${counts.sessions} sessions, ${counts.tombstones} tombstones of deleted users and sessions.`,
+          `${counts.sessions} sessions, ${counts.tombstones} tombstones of deleted users and sessions, ` +
+          `${counts.emailTokens} expired mail links, ${counts.mails} settled mails.`,
       );
     }),
   );

@@ -64,7 +64,7 @@ export interface Config {
     readonly perAddress: RateLimit;
     /** Any HTTP request, per client address, per process. */
     readonly requests: RateLimit;
-    /** Mails asked for (verification, password reset, change of address) per recipient address and per account. */
+    /** Mails asked for (verification, password reset, change of address) per recipient address (whoever asks). */
     readonly mail: RateLimit;
     /** IPv6 clients are counted by their network of this many bits (one subscriber holds a whole /64). */
     readonly ipv6PrefixLength: number;

@@ -103,7 +103,11 @@ export function createAuthService(deps: {
       await attempt.succeeded();
       // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
       const user = toUser(row);
-      await passLoginSteps(loginSteps, { user, client });
+      await passLoginSteps(loginSteps, { user, client }).catch(async (error: unknown) => {
+        // Its owner, refused for an unproved address, gets a new link if the last one expired: no dead end.
+        if (error instanceof EmailNotVerifiedError) await emailVerification.remind(user, client);
+        throw error;
+      });
       return sessions.open(user, client);
     },
 
@@ -134,8 +138,9 @@ export function createAuthService(deps: {
         revoked.push(userVersionRaised(updated));
         const ended = await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
         revoked.push(...ended.map(sessionRevoked));
-        // A reset link mailed before would undo the change.
-        await deleteEmailTokens(trx, row.id, 'reset_password');
+        // A reset link mailed before would undo the change, and a pending change of address (whoever asked for it,
+        // with the old password) would hand the account to another mailbox: both are void.
+        await deleteEmailTokens(trx, row.id);
         const now = new Date();
         // The caller's own refresh token is replaced too: whoever else may hold it is locked out with the rest.
         await spendRefreshTokensOfSession(trx, session.id, now);

@@ -117,9 +117,10 @@ export function createPasswordResetService(deps: {
       const passwordHash = await hashPassword(newPassword);
 
       const user = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+        // The user's row first, as every writer of a user's tokens takes it (no deadlock with changePassword).
+        await lockUser(trx, row.id);
         // Used up here: of two resets with one link, exactly one gets past this line.
         if (!(await consumeEmailToken(trx, tokenHash, 'reset_password', now))) throw new InvalidTokenError();
-        await lockUser(trx, row.id);
         const updated = await raiseTokenVersion(trx, row.id, {
           password_hash: passwordHash,
           ...(provesEmail ? { email_verified: true } : {}),

@@ -1,18 +1,21 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 
 import type { Database, EmailTokenPurpose, EmailTokensTable } from './database.js';
 
 export type EmailTokenRow = Selectable<EmailTokensTable>;
 
 /**
- * Stores a new token of this purpose for the user and voids every older one of the same purpose: only the latest
- * mail's link works.
+ * Stores a new token of this purpose for the user and voids every older one of the same purpose (with `sameEmail`,
+ * only those sent to the same address): only the latest mail's link works.
  */
 export async function replaceEmailToken(
   db: Kysely<Database>,
   token: { tokenHash: string; userId: string; purpose: EmailTokenPurpose; email: string; expiresAt: Date },
+  voids: 'all' | 'sameEmail' = 'all',
 ): Promise<void> {
-  await deleteEmailTokens(db, token.userId, token.purpose);
+  let older = db.deleteFrom('email_tokens').where('user_id', '=', token.userId).where('purpose', '=', token.purpose);
+  if (voids === 'sameEmail') older = older.where(sql<string>`lower(email)`, '=', token.email.toLowerCase());
+  await older.execute();
   await db
     .insertInto('email_tokens')
     .values({
@@ -69,4 +72,23 @@ export async function deleteEmailTokens(
   let query = db.deleteFrom('email_tokens').where('user_id', '=', userId);
   if (purpose) query = query.where('purpose', '=', purpose);
   await query.execute();
+}
+
+/** Whether a live token of this purpose was sent to this address (a reminder is then not needed). */
+export async function hasLiveEmailToken(
+  db: Kysely<Database>,
+  userId: string,
+  purpose: EmailTokenPurpose,
+  email: string,
+  now: Date,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('email_tokens')
+    .select('token_hash')
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -8,7 +8,16 @@ import { authFailureError, type Context } from '../context.js';
  * header (Apollo's auth link, graphql-request's `headers`, GraphiQL's saved Headers tab) still carries the expired or
  * revoked token when the client logs in again, or refreshes to fix exactly that.
  */
-const NO_VIEWER_NEEDED = new Set(['login', 'register', 'refreshToken', '__typename']);
+const NO_VIEWER_NEEDED = new Set([
+  'login',
+  'register',
+  'refreshToken',
+  // The ways back in from a mail's link: a stale token saved in the client must not block them.
+  'requestPasswordReset',
+  'resetPassword',
+  'verifyEmail',
+  '__typename',
+]);
 
 /**
  * What happens to a presented access token that failed its check (`Context.refusedToken`): an operation made only

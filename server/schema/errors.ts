@@ -79,7 +79,7 @@ builder.objectType(EmailNotVerifiedError, {
   name: 'EmailNotVerifiedError',
   description:
     'The server requires a verified email address (REQUIRE_VERIFIED_EMAIL) and this account has not proved its own: ' +
-    'open the link in the verification mail (`requestEmailVerification` sends another), then log in.',
+    'open the link in the verification mail, then log in. When the last link has expired, this login sent a new one.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof EmailNotVerifiedError,
 });

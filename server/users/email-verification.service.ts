@@ -8,7 +8,13 @@ import { generateSecretToken, hashSecretToken, isWellFormedSecretToken } from '.
 import type { ClientInfo } from '../auth/session.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import { consumeEmailToken, replaceEmailToken } from '../db/email-token.repository.js';
+import {
+  consumeEmailToken,
+  deleteEmailTokens,
+  findEmailToken,
+  hasLiveEmailToken,
+  replaceEmailToken,
+} from '../db/email-token.repository.js';
 import { enqueueMail } from '../db/mail-outbox.repository.js';
 import { findUserByEmail, findUserById, lockUser, setVerifiedEmail } from '../db/user.repository.js';
 import {
@@ -16,6 +22,7 @@ import {
   InvalidCredentialsError,
   InvalidTokenError,
   MailUnavailableError,
+  RateLimitedError,
   ValidationError,
 } from '../errors.js';
 import { emailChangeNotice, verificationMail } from '../mail/account-mails.js';
@@ -41,6 +48,11 @@ export interface QueuedMail {
 export interface EmailVerificationService {
   /** In the transaction that creates an account with an address: queues its verification mail (none if mail is off). */
   queueForNewAccount(trx: Kysely<Database>, user: User): Promise<void>;
+  /**
+   * After a login refused for an unverified address (REQUIRE_VERIFIED_EMAIL): mails a new link when no live one was
+   * sent, so an expired link is no dead end. Within the mail limits; never throws for them.
+   */
+  remind(user: User, client: ClientInfo): Promise<void>;
   /** Sends another verification mail for the viewer's current address. */
   request(claims: AccessTokenClaims, client: ClientInfo): Promise<QueuedMail>;
   /**
@@ -76,17 +88,29 @@ export function createEmailVerificationService(deps: {
     return mail.appUrl;
   }
 
-  /** A new token for `email` (voiding older ones) and its mail, in the caller's transaction. */
-  async function queueVerification(trx: Kysely<Database>, user: { id: string; username: string }, email: string) {
+  /**
+   * A new token for `email` and its mail, in the caller's transaction. It voids older links: all of them for a change
+   * of address, only those to the same address for another mail to the current one (a pending change stays).
+   */
+  async function queueVerification(
+    trx: Kysely<Database>,
+    user: { id: string; username: string },
+    email: string,
+    voids: 'all' | 'sameEmail' = 'all',
+  ) {
     const appUrl = requireMail();
     const token = generateSecretToken();
-    await replaceEmailToken(trx, {
-      tokenHash: hashSecretToken(token),
-      userId: user.id,
-      purpose: 'verify_email',
-      email,
-      expiresAt: new Date(clock.now() + mail.emailTokenTtlSeconds * 1000),
-    });
+    await replaceEmailToken(
+      trx,
+      {
+        tokenHash: hashSecretToken(token),
+        userId: user.id,
+        purpose: 'verify_email',
+        email,
+        expiresAt: new Date(clock.now() + mail.emailTokenTtlSeconds * 1000),
+      },
+      voids,
+    );
     await enqueueMail(
       trx,
       verificationMail({ to: email, username: user.username, appUrl, token, ttlSeconds: mail.emailTokenTtlSeconds }),
@@ -106,6 +130,19 @@ export function createEmailVerificationService(deps: {
       await queueVerification(trx, user, user.email);
     },
 
+    async remind(user, client) {
+      const email = user.email;
+      if (email === null || user.emailVerified || !mail.enabled) return;
+      if (await hasLiveEmailToken(db, user.id, 'verify_email', email, new Date(clock.now()))) return;
+      try {
+        await rateLimits.mail('requestEmailVerification', { recipient: email, address: client.ip });
+      } catch (error) {
+        if (error instanceof RateLimitedError) return;
+        throw error;
+      }
+      await db.transaction().execute((trx) => queueVerification(trx, user, email, 'sameEmail'));
+    },
+
     async request(claims, client) {
       requireMail();
       const row = await currentUser(claims);
@@ -114,7 +151,7 @@ export function createEmailVerificationService(deps: {
       }
       if (row.email_verified) throw new ValidationError('email', 'Your email address is already verified.');
       await rateLimits.mail('requestEmailVerification', { recipient: row.email, address: client.ip });
-      await db.transaction().execute((trx) => queueVerification(trx, row, row.email!));
+      await db.transaction().execute((trx) => queueVerification(trx, row, row.email!, 'sameEmail'));
       return { to: row.email };
     },
 
@@ -125,12 +162,21 @@ export function createEmailVerificationService(deps: {
       const now = new Date(clock.now());
       try {
         return await db.transaction().execute(async (trx) => {
-          const token = await consumeEmailToken(trx, hashSecretToken(presented), 'verify_email', now);
+          const tokenHash = hashSecretToken(presented);
+          const found = await findEmailToken(trx, tokenHash, 'verify_email', now);
+          if (!found) throw new InvalidTokenError();
+          // The user's row first, as every writer of a user's tokens takes it (no deadlock with changeEmail).
+          const previous = await lockUser(trx, found.user_id);
+          const token = previous && (await consumeEmailToken(trx, tokenHash, 'verify_email', now));
           if (!token) throw new InvalidTokenError();
           const owner = await findUserByEmail(trx, token.email);
           if (owner && owner.id !== token.user_id) throw new EmailTakenError();
           const updated = await setVerifiedEmail(trx, token.user_id, token.email);
           if (!updated) throw new InvalidTokenError();
+          // A change of address: reset links mailed to the old one would let whoever reads it take the account back.
+          if (previous.email?.toLowerCase() !== token.email.toLowerCase()) {
+            await deleteEmailTokens(trx, token.user_id, 'reset_password');
+          }
           return toUser(updated);
         });
       } catch (error) {

@@ -4,6 +4,7 @@ import { createApp, type App } from '../../server/app.js';
 import { loadJwtKey } from '../../server/auth/jwt-secret.js';
 import type { Revocations } from '../../server/auth/revocation.js';
 import { startRevocations } from '../../server/auth/revocation-sync.js';
+import type { Clock } from '../../server/clock.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { createRateLimits } from '../../server/security/rate-limits.js';
@@ -41,7 +42,7 @@ export interface TestApp {
 export async function createTestApp(
   env: Record<string, string> = {},
   database?: TestDatabase,
-  options: { keepDatabaseOpen?: boolean } = {},
+  options: { keepDatabaseOpen?: boolean; clock?: Clock } = {},
 ): Promise<TestApp> {
   database ??= await createTestDatabase();
   await migrateToLatest(database.db);
@@ -57,7 +58,8 @@ export async function createTestApp(
   const jwtKey = await loadJwtKey(config, logger);
   const revocations = await startRevocations(config, database, logger);
   const rateLimits = createRateLimits(config, database);
-  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations, rateLimits });
+  // A test that moves `clock` expires the links in mail without sleeping.
+  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations, rateLimits, clock: options.clock });
   const db = database;
 
   return {

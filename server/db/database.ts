@@ -9,6 +9,7 @@ export interface Database {
   tombstones: TombstonesTable;
   mail_outbox: MailOutboxTable;
   email_tokens: EmailTokensTable;
+  auth_events: AuthEventsTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -138,3 +139,16 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewUserRow = Insertable<UsersTable>;
+
+/** The audit trail (server/events/). No foreign keys: it outlives the users and sessions it tells of. */
+export interface AuthEventsTable {
+  id: string;
+  occurred_at: Date;
+  type: string;
+  user_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON (`AuthEventDetail`); written as text, read back as an object. */
+  detail: ColumnType<Record<string, unknown>, string, string>;
+}

@@ -25,6 +25,7 @@ describe(`migrations on ${testDriver}`, () => {
       Object.keys(migrations).map((name) => [name, 'Success']),
     );
     expect(await tables()).toEqual([
+      'auth_events',
       'email_tokens',
       'mail_outbox',
       'rate_limits',

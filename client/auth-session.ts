@@ -126,6 +126,16 @@ export class AuthSession {
     this.emit({ type, user: session.user, fromOtherTab: false });
   }
 
+  /**
+   * A newer view of the logged-in user (after `verifyEmail`, say), kept with the pair and told to listeners as a
+   * `refresh`. Ignored when it is someone else, or nobody is logged in.
+   */
+  async updateUser(user: StoredSession['user']): Promise<void> {
+    const session = this.session;
+    if (!session || session.user.id !== user.id) return;
+    await this.set({ ...session, user }, 'refresh');
+  }
+
   async clear(): Promise<void> {
     const had = this.session !== null;
     this.session = null;

@@ -7,6 +7,7 @@ export const UserFieldsFragment = graphql(`
     id
     username
     email
+    emailVerified
     role
     createdAt
     lastLoginAt
@@ -111,5 +112,73 @@ export const SessionsDocument = graphql(`
 export const RevokeSessionDocument = graphql(`
   mutation RevokeSession($id: ID!) {
     revokeSession(id: $id)
+  }
+`);
+
+export const RequestPasswordResetDocument = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email) {
+      __typename
+      ... on MailQueued {
+        to
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const ResetPasswordDocument = graphql(`
+  mutation ResetPassword($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      __typename
+      ...AuthPayloadFields
+      ...ErrorFields
+    }
+  }
+`);
+
+export const VerifyEmailDocument = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) {
+      __typename
+      ...UserFields
+      ...ErrorFields
+    }
+  }
+`);
+
+export const RequestEmailVerificationDocument = graphql(`
+  mutation RequestEmailVerification {
+    requestEmailVerification {
+      __typename
+      ... on MailQueued {
+        to
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const ChangeEmailDocument = graphql(`
+  mutation ChangeEmail($newEmail: String!, $password: String!) {
+    changeEmail(newEmail: $newEmail, password: $password) {
+      __typename
+      ... on MailQueued {
+        to
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const DeleteAccountDocument = graphql(`
+  mutation DeleteAccount($password: String!) {
+    deleteAccount(password: $password) {
+      __typename
+      ... on AccountDeleted {
+        userId
+      }
+      ...ErrorFields
+    }
   }
 `);

@@ -3,14 +3,20 @@ import type { Client, OperationResult } from '@urql/core';
 import type { AuthChange, AuthSession } from './auth-session.js';
 import { SKIP_AUTH } from './auth-exchange.js';
 import {
+  ChangeEmailDocument,
   ChangePasswordDocument,
+  DeleteAccountDocument,
   LoginDocument,
   LogoutAllDocument,
   LogoutDocument,
   MeDocument,
   RegisterDocument,
+  RequestEmailVerificationDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   RevokeSessionDocument,
   SessionsDocument,
+  VerifyEmailDocument,
 } from './documents.js';
 import { TesseraError } from './errors.js';
 import type { AuthPayloadFieldsFragment, SessionsQuery, UserFieldsFragment } from './gql/graphql.js';
@@ -23,15 +29,18 @@ export type TesseraSession = SessionsQuery['sessions'][number];
 /** The logged-in user of this client, after the classic front-end `User` helper. */
 export interface UserApi {
   /**
-   * Creates an account and logs it in.
+   * Creates an account and logs it in. With an email, the server mails a verification link to it (see `verifyEmail`).
    * @returns The new user.
-   * @throws `TesseraError` with code `VALIDATION` (see `field`) or `USERNAME_TAKEN`.
+   * @throws `TesseraError` with code `VALIDATION` (see `field`), `USERNAME_TAKEN` or `EMAIL_TAKEN`; or
+   *   `EMAIL_NOT_VERIFIED` when the server requires verified addresses (REQUIRE_VERIFIED_EMAIL): the account exists
+   *   and its verification mail is on its way, but no one is logged in until the address is confirmed.
    * @example `const user = await User.register('alice', 'alice@example.com', 'a long passphrase');`
    */
   register(username: string, email: string | null, password: string): Promise<TesseraUser>;
   /**
    * Logs in and keeps the token pair.
-   * @throws `TesseraError` with code `INVALID_CREDENTIALS`.
+   * @throws `TesseraError` with code `INVALID_CREDENTIALS`, `ACCOUNT_DISABLED`, `RATE_LIMITED`, or
+   *   `EMAIL_NOT_VERIFIED` (a server with REQUIRE_VERIFIED_EMAIL, an address not confirmed yet).
    * @example `await User.login('alice', 'a long passphrase');`
    */
   login(username: string, password: string): Promise<TesseraUser>;
@@ -94,6 +103,69 @@ export interface UserApi {
    * @example `await User.changePassword('old passphrase', 'new passphrase');`
    */
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /**
+   * Asks for a password reset mail. The server answers the same whether or not an account has this address (the
+   * answer does not tell who has an account); when one does, its mail links to the front end at the server's APP_URL
+   * with `#action=reset-password&token=…`, for `resetPassword`. Needs no login.
+   * @returns The address, as the server read it.
+   * @throws `TesseraError` with code `VALIDATION`, `RATE_LIMITED`, or `MAIL_UNAVAILABLE` (a server that sends no mail).
+   * @example `await User.requestPasswordReset('alice@example.com');`
+   */
+  requestPasswordReset(email: string): Promise<string>;
+  /**
+   * Sets a new password with the token from a reset mail's link, and logs in: keeps the new pair, as `login` does.
+   * Every other session of the account ends. The link works once.
+   * @returns The user, now logged in.
+   * @throws `TesseraError` with code `INVALID_TOKEN` (unknown, used, replaced by a newer mail, or expired: ask for a
+   *   new mail), `VALIDATION` (see `field`: `newPassword`), `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or
+   *   `RATE_LIMITED`. A refused new password leaves the link working.
+   * @example
+   * ```ts
+   * const link = new URLSearchParams(location.hash.slice(1)); // #action=reset-password&token=…
+   * if (link.get('action') === 'reset-password') await User.resetPassword(link.get('token')!, newPassword);
+   * ```
+   */
+  resetPassword(token: string, newPassword: string): Promise<TesseraUser>;
+  /**
+   * Proves an address with the token from a verification mail's link. Needs no login (the link may be opened on
+   * another device); when this client is logged in as that user, the user it keeps is updated and `onChange`
+   * listeners hear a `refresh`.
+   * @returns The user, with `emailVerified` true and, after `changeEmail`, the new `email`.
+   * @throws `TesseraError` with code `INVALID_TOKEN` (unknown, used, replaced by a newer mail, or expired),
+   *   `EMAIL_TAKEN` (another account took the address meanwhile), `VALIDATION` or `RATE_LIMITED`.
+   * @example
+   * ```ts
+   * const link = new URLSearchParams(location.hash.slice(1)); // #action=verify-email&token=…
+   * if (link.get('action') === 'verify-email') await User.verifyEmail(link.get('token')!);
+   * ```
+   */
+  verifyEmail(token: string): Promise<TesseraUser>;
+  /**
+   * Mails another verification link to this user's address; only the latest mail's link works.
+   * @returns The address it goes to.
+   * @throws `TesseraError` with code `VALIDATION` (no address, or already verified), `RATE_LIMITED` or
+   *   `MAIL_UNAVAILABLE`.
+   * @example `const to = await User.requestEmailVerification();`
+   */
+  requestEmailVerification(): Promise<string>;
+  /**
+   * Starts a change of address, once the password is confirmed: a verification mail goes to the new address and a
+   * notice to the old one. The user's `email` changes only when the new address is verified (`verifyEmail`).
+   * @returns The new address, where the mail goes.
+   * @throws `TesseraError` with code `INVALID_CREDENTIALS` (wrong password), `EMAIL_TAKEN`, `VALIDATION` (see
+   *   `field`: `newEmail`), `RATE_LIMITED` or `MAIL_UNAVAILABLE`.
+   * @example `await User.changeEmail('alice@new.example.com', 'a long passphrase');`
+   */
+  changeEmail(newEmail: string, password: string): Promise<string>;
+  /**
+   * Deletes this user's account, with every session of it, once the password is confirmed; then clears local state
+   * (listeners hear a `logout`). The username is free again.
+   * @returns The id of the deleted user.
+   * @throws `TesseraError` with code `INVALID_CREDENTIALS` (wrong password; nothing is deleted), `VALIDATION` or
+   *   `RATE_LIMITED`.
+   * @example `await User.deleteAccount('a long passphrase');`
+   */
+  deleteAccount(password: string): Promise<string>;
   /**
    * Calls `listener` on every login, refresh and logout, including those made in another tab.
    * @returns A function that stops the calls.
@@ -164,6 +236,45 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       const outcome = dataOrThrow(result).changePassword;
       if (outcome.__typename !== 'AuthPayload') throw new TesseraError(outcome);
       await session.set(toStoredSession(outcome, clock), 'refresh');
+    },
+    async requestPasswordReset(email) {
+      const result = await client.mutation(RequestPasswordResetDocument, { email }, anonymous);
+      const outcome = dataOrThrow(result).requestPasswordReset;
+      if (outcome.__typename === 'MailQueued') return outcome.to;
+      throw new TesseraError(outcome);
+    },
+    async resetPassword(token, newPassword) {
+      const result = await client.mutation(ResetPasswordDocument, { token, newPassword }, anonymous);
+      const outcome = dataOrThrow(result).resetPassword;
+      if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      throw new TesseraError(outcome);
+    },
+    async verifyEmail(token) {
+      // Sent without the token held: the link proves the mailbox, whoever (if anyone) is logged in here.
+      const outcome = dataOrThrow(await client.mutation(VerifyEmailDocument, { token }, anonymous)).verifyEmail;
+      if (outcome.__typename !== 'User') throw new TesseraError(outcome);
+      const { __typename, ...user } = outcome;
+      await session.ready;
+      await session.updateUser(user);
+      return user;
+    },
+    async requestEmailVerification() {
+      const result = await client.mutation(RequestEmailVerificationDocument, {}, fresh);
+      const outcome = dataOrThrow(result).requestEmailVerification;
+      if (outcome.__typename === 'MailQueued') return outcome.to;
+      throw new TesseraError(outcome);
+    },
+    async changeEmail(newEmail, password) {
+      const result = await client.mutation(ChangeEmailDocument, { newEmail, password }, fresh);
+      const outcome = dataOrThrow(result).changeEmail;
+      if (outcome.__typename === 'MailQueued') return outcome.to;
+      throw new TesseraError(outcome);
+    },
+    async deleteAccount(password) {
+      const outcome = dataOrThrow(await client.mutation(DeleteAccountDocument, { password }, fresh)).deleteAccount;
+      if (outcome.__typename !== 'AccountDeleted') throw new TesseraError(outcome);
+      await session.clear();
+      return outcome.userId;
     },
     onChange: (listener) => session.onChange(listener),
   };

@@ -2,6 +2,9 @@ import { CombinedError } from '@urql/core';
 
 import { createTesseraClient, TesseraError, type TesseraUser } from '../index.js';
 
+// A link from mail (`#action=…&token=…`) leaves the address bar before anything else happens; followed below.
+const openedWith = takeMailLink();
+
 // The server says whether it keeps the refresh token in a cookie (REFRESH_TOKEN_COOKIE=true).
 const settings = (await fetch('settings.json')
   .then((response) => response.json())
@@ -13,11 +16,15 @@ const { User } = createTesseraClient({
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = element('status');
+const notice = element('notice');
 const errorBox = element('error');
 const loggedOut = element('logged-out');
 const loggedIn = element('logged-in');
 const profile = element<HTMLPreElement>('profile');
 const sessionList = element<HTMLUListElement>('sessions');
+const emailStatus = element('email-status');
+const resendButton = element<HTMLButtonElement>('resend-verification-button');
+const resetForm = element<HTMLFormElement>('reset-password-form');
 
 function render(user: TesseraUser | null) {
   status.textContent = user ? `Logged in as ${user.username}.` : 'Not logged in.';
@@ -26,7 +33,16 @@ function render(user: TesseraUser | null) {
   if (!user) {
     profile.hidden = true;
     sessionList.replaceChildren();
+    return;
   }
+  if (user.email === null) emailStatus.textContent = 'No email address: add one below.';
+  else emailStatus.textContent = `${user.email}: ${user.emailVerified ? 'verified' : 'not verified yet'}.`;
+  resendButton.hidden = user.email === null || user.emailVerified;
+}
+
+/** Tells what an action did (mail sent, address verified), in the status region. */
+function say(message: string) {
+  notice.textContent = message;
 }
 
 function describe(error: unknown): string {
@@ -39,6 +55,7 @@ function describe(error: unknown): string {
 /** Runs an action, showing its failure (if any) in the alert region. */
 async function attempt(action: () => Promise<unknown>) {
   errorBox.textContent = '';
+  notice.textContent = '';
   try {
     await action();
   } catch (error) {
@@ -55,8 +72,10 @@ element<HTMLFormElement>('register-form').addEventListener('submit', (event) => 
   const form = event.currentTarget as HTMLFormElement;
   void attempt(async () => {
     const email = field(form, 'email');
-    await User.register(field(form, 'username'), email === '' ? null : email, field(form, 'password'));
+    const user = await User.register(field(form, 'username'), email === '' ? null : email, field(form, 'password'));
     form.reset();
+    if (user.email !== null && !user.emailVerified)
+      say(`We sent a mail to ${user.email}: open its link to confirm it.`);
   });
 });
 
@@ -97,15 +116,111 @@ async function showSessions() {
   );
 }
 
+element<HTMLFormElement>('forgot-password-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  void attempt(async () => {
+    const to = await User.requestPasswordReset(field(form, 'email'));
+    form.reset();
+    say(`If an account has the address ${to}, a mail with a link to choose a new password is on its way.`);
+  });
+});
+
 element('sessions-button').addEventListener('click', () => attempt(showSessions));
 element('logout-button').addEventListener('click', () => attempt(() => User.logout()));
 element('logout-all-button').addEventListener('click', () => attempt(() => User.logoutAll()));
+
+resendButton.addEventListener('click', () =>
+  attempt(async () => say(`A new verification mail is on its way to ${await User.requestEmailVerification()}.`)),
+);
+
+element<HTMLFormElement>('change-email-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  void attempt(async () => {
+    const to = await User.changeEmail(field(form, 'newEmail'), field(form, 'password'));
+    form.reset();
+    say(`We sent a mail to ${to}: your address changes once you open its link.`);
+  });
+});
+
+element<HTMLFormElement>('delete-account-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  void attempt(async () => {
+    await User.deleteAccount(field(form, 'password'));
+    form.reset();
+    say('Your account is deleted.');
+  });
+});
+
+/** The token of the reset link this page was opened from, until the new password is set. */
+let resetToken: string | undefined;
+
+resetForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  void attempt(async () => {
+    if (resetToken === undefined) return;
+    try {
+      await User.resetPassword(resetToken, field(form, 'newPassword'));
+    } catch (error) {
+      // A dead link stays dead: the form goes, and "Forgot password?" sends a new one. A refused password may retry.
+      if (error instanceof TesseraError && error.code === 'INVALID_TOKEN') closeResetForm();
+      throw error;
+    }
+    closeResetForm();
+    say('Your password is changed. You are logged in here, and logged out everywhere else.');
+  });
+});
+
+function closeResetForm() {
+  resetToken = undefined;
+  resetForm.reset();
+  resetForm.hidden = true;
+}
+
+/**
+ * The link from mail this page was opened with (`#action=…&token=…`), if any, taken out of the address bar at once
+ * so that the token stays out of the history, bookmarks and anything shared from here.
+ */
+function takeMailLink(): { action: string; token: string } | null {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const action = fragment.get('action');
+  const token = fragment.get('token');
+  if (action === null || token === null) return null;
+  history.replaceState(history.state, '', window.location.pathname + window.location.search);
+  return { action, token };
+}
+
+/** Does what a link from mail asks: verify the address, or ask for the new password. */
+async function followMailLink(link: { action: string; token: string }) {
+  if (link.action === 'verify-email') {
+    await attempt(async () => {
+      const user = await User.verifyEmail(link.token);
+      say(`The email address ${user.email} of ${user.username} is verified.`);
+    });
+  } else if (link.action === 'reset-password') {
+    resetToken = link.token;
+    resetForm.hidden = false;
+    element('reset-new-password').focus();
+  } else {
+    errorBox.textContent = 'This page does not know what to do with the link it was opened with.';
+  }
+}
+
+// A link opened in a tab already showing this page changes only the fragment: the page is not loaded again.
+window.addEventListener('hashchange', () => {
+  const link = takeMailLink();
+  if (link) void followMailLink(link);
+});
 
 // Every login, refresh and logout, here or in another tab, redraws the page.
 User.onChange(({ user }) => render(user));
 
 // A stored (or, in cookie mode, restored) session shows; the server confirms it, or the client logs out if revoked.
+// Then a link from mail is followed, if the page was opened with one (after, so that its answer is the newer).
 void attempt(async () => {
   if (!(await User.ready())) return render(null);
   render(await User.me());
-});
+}).then(() => openedWith && followMailLink(openedWith));

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n": typeof types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n": typeof types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
     "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
     "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterDocument,
@@ -26,9 +26,15 @@ type Documents = {
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": typeof types.MeDocument,
     "\n  query Sessions {\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      current\n    }\n  }\n": typeof types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyEmailDocument,
+    "\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RequestEmailVerificationDocument,
+    "\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ChangeEmailDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.DeleteAccountDocument,
 };
 const documents: Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
     "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
     "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.RegisterDocument,
@@ -40,6 +46,12 @@ const documents: Documents = {
     "\n  query Me {\n    me {\n      ...UserFields\n    }\n  }\n": types.MeDocument,
     "\n  query Sessions {\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      current\n    }\n  }\n": types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": types.VerifyEmailDocument,
+    "\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.RequestEmailVerificationDocument,
+    "\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.ChangeEmailDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n": types.DeleteAccountDocument,
 };
 
 /**
@@ -59,7 +71,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    role\n    createdAt\n    lastLoginAt\n  }\n"];
+export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -104,6 +116,30 @@ export function graphql(source: "\n  query Sessions {\n    sessions {\n      id\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

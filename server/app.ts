@@ -31,6 +31,9 @@ import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { RateLimits } from './security/rate-limits.js';
+import { createAuthEventLog } from './events/auth-event-log.js';
+import { logAuthEvent } from './events/auth-event-logging.js';
+import { reportingRefusals } from './events/rate-limit-events.js';
 import { mailEnabled } from './mail/mail-settings.js';
 import { createEmailVerificationService, type MailLinkSettings } from './users/email-verification.service.js';
 import { createUserService } from './users/user.service.js';
@@ -54,7 +57,7 @@ export function createApp({
   jwtKey,
   logger,
   revocations,
-  rateLimits,
+  rateLimits: limits,
   clock = systemClock,
 }: AppDependencies) {
   const tokens: TokenSettings = {
@@ -70,7 +73,10 @@ export function createApp({
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   };
-  const sessions = createSessionService({ db, settings, revocations, rateLimits, logger });
+  const events = createAuthEventLog({ db, clock, logger });
+  events.subscribe(logAuthEvent(logger));
+  const rateLimits = reportingRefusals(limits, events);
+  const sessions = createSessionService({ db, settings, revocations, events, rateLimits });
   const mail: MailLinkSettings = {
     enabled: mailEnabled(config),
     appUrl: config.appUrl,
@@ -78,26 +84,28 @@ export function createApp({
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
   };
   const loginSteps = loginSequence(config);
-  const emailVerification = createEmailVerificationService({ db, mail, rateLimits, clock });
+  const emailVerification = createEmailVerificationService({ db, revocations, events, mail, rateLimits, clock });
   const services: Services = {
     auth: createAuthService({
       db,
       settings,
       sessions,
       revocations,
+      events,
       rateLimits,
       emailVerification,
       loginSteps,
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
     sessions,
-    users: createUserService({ db, revocations }),
+    users: createUserService({ db, revocations, events }),
     emailVerification,
     passwordReset: createPasswordResetService({
       db,
       mail,
       rateLimits,
       revocations,
+      events,
       sessions,
       loginSteps,
       clock,

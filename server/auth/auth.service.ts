@@ -5,7 +5,7 @@ import { deleteEmailTokens } from '../db/email-token.repository.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
 import { findUserById, findUserByUsername, lockUser, raiseTokenVersion } from '../db/user.repository.js';
-import { EmailNotVerifiedError, InvalidCredentialsError, ValidationError } from '../errors.js';
+import { EmailNotVerifiedError, ExpectedError, InvalidCredentialsError, ValidationError } from '../errors.js';
 import type { EmailVerificationService } from '../users/email-verification.service.js';
 import { checkNewAccount, createAccount } from '../users/account-creation.js';
 import { toUser } from '../users/user.js';
@@ -18,7 +18,9 @@ import { checkNewPassword, isPlausiblePassword } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
 import { sessionRevoked, userVersionRaised } from './revocation-events.js';
-import { inRevokingTransaction, type RevocationSink } from './revoking.js';
+import type { AuthEventLog } from '../events/auth-event-log.js';
+import { inUnitOfWork } from '../events/unit-of-work.js';
+import type { RevocationSink } from './revoking.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import type { ClientInfo } from './session.js';
 import type { SessionService } from './session.service.js';
@@ -51,13 +53,15 @@ export function createAuthService(deps: {
   settings: SessionSettings;
   sessions: SessionService;
   revocations: RevocationSink;
+  events: AuthEventLog;
   rateLimits: RateLimits;
   emailVerification: EmailVerificationService;
   /** Between a checked password and a session (`loginSequence`). */
   loginSteps: readonly LoginStep[];
   requireVerifiedEmail: boolean;
 }): AuthService {
-  const { db, settings, sessions, revocations, rateLimits, emailVerification, loginSteps } = deps;
+  const { db, settings, sessions, events, rateLimits, emailVerification, loginSteps } = deps;
+  const changes = deps;
 
   return {
     async register(input, client) {
@@ -72,8 +76,9 @@ export function createAuthService(deps: {
       // Per address only: a count per username would let anyone reserve a name with a few failed attempts.
       await rateLimits.attempt('register', { address: client.ip });
       // The account and its verification mail commit together.
-      const user = await createAccount(db, account, {
+      const user = await createAccount(changes, account, {
         inTransaction: (trx, created) => emailVerification.queueForNewAccount(trx, created),
+        event: { client },
       });
       // Registering logs the new user in, as the classic register endpoint did, unless the address must be proved.
       if (deps.requireVerifiedEmail) {
@@ -81,7 +86,7 @@ export function createAuthService(deps: {
           'Your account is created. Confirm your email address with the link we sent you, then log in.',
         );
       }
-      return sessions.open(user, client);
+      return sessions.open(user, client, 'registration');
     },
 
     async login({ username, password }, client) {
@@ -98,12 +103,22 @@ export function createAuthService(deps: {
         : await verifyAgainstDummyHash(plausible ? password : '');
       if (!row || !valid) {
         await attempt.failed();
+        // Never what was typed: a password typed into the username field must not land in the trail.
+        await events.record({
+          type: 'LOGIN_FAILED',
+          userId: row?.id ?? null,
+          client,
+          detail: { reason: 'INVALID_CREDENTIALS' },
+        });
         throw new InvalidCredentialsError();
       }
       await attempt.succeeded();
       // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
       const user = toUser(row);
       await passLoginSteps(loginSteps, { user, client }).catch(async (error: unknown) => {
+        if (error instanceof ExpectedError) {
+          await events.record({ type: 'LOGIN_FAILED', userId: user.id, client, detail: { reason: error.code } });
+        }
         // Its owner, refused for an unproved address, gets a new link if the last one expired: no dead end.
         if (error instanceof EmailNotVerifiedError) await emailVerification.remind(user, client);
         throw error;
@@ -123,7 +138,7 @@ export function createAuthService(deps: {
       if (!row || !valid) throw new InvalidCredentialsError('The current password is wrong.');
       const passwordHash = await hashPassword(newPassword);
 
-      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      return inUnitOfWork(changes, async (trx, unit) => {
         const locked = await lockUser(trx, row.id);
         // Another change committed since the password was checked above: the current password is no longer the one
         // that was checked, so this change must not overwrite it.
@@ -135,9 +150,10 @@ export function createAuthService(deps: {
         if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');
         const updated = await raiseTokenVersion(trx, row.id, { password_hash: passwordHash });
         if (!updated) throw new InvalidCredentialsError();
-        revoked.push(userVersionRaised(updated));
+        unit.revoke(userVersionRaised(updated));
         const ended = await revokeSessions(trx, { userId: row.id, except: session.id }, 'PASSWORD_CHANGED');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
+        unit.record({ type: 'PASSWORD_CHANGED', userId: row.id, sessionId: session.id, client });
         // A reset link mailed before would undo the change, and a pending change of address (whoever asked for it,
         // with the old password) would hand the account to another mailbox: both are void.
         await deleteEmailTokens(trx, row.id);
@@ -160,14 +176,16 @@ export function createAuthService(deps: {
       const valid = row && isPlausiblePassword(password) && (await verifyPassword(row.password_hash, password));
       if (!row || !valid) throw new InvalidCredentialsError('The password is wrong.');
 
-      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      return inUnitOfWork(changes, async (trx, unit) => {
         const locked = await lockUser(trx, row.id);
         // The password changed since it was checked above: the one given is no longer the account's.
         if (locked?.password_hash !== row.password_hash) throw new InvalidCredentialsError('The password is wrong.');
         const session = await findSessionForUpdate(trx, token.sessionId);
         // Revoked between the request's token check and now (a logout elsewhere): the token no longer stands.
         if (!session || session.revoked_at !== null) throw new AuthFailure('TOKEN_REVOKED');
-        await deleteUserRevoking(trx, revoked, row.id);
+        await deleteUserRevoking(trx, unit, row.id);
+        // Without the address and user agent: the user's personal data goes with them.
+        unit.record({ type: 'ACCOUNT_DELETED', userId: row.id, sessionId: session.id });
         return row.id;
       });
     },

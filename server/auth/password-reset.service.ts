@@ -23,7 +23,9 @@ import { passLoginSteps } from './login/login-steps.js';
 import { checkNewPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { sessionRevoked, userVersionRaised } from './revocation-events.js';
-import { inRevokingTransaction, type RevocationSink } from './revoking.js';
+import type { AuthEventLog } from '../events/auth-event-log.js';
+import { inUnitOfWork } from '../events/unit-of-work.js';
+import type { RevocationSink } from './revoking.js';
 import { generateSecretToken, hashSecretToken, isWellFormedSecretToken } from './secret-tokens.js';
 import type { ClientInfo } from './session.js';
 import type { SessionService } from './session.service.js';
@@ -48,19 +50,22 @@ export function createPasswordResetService(deps: {
   mail: MailLinkSettings;
   rateLimits: RateLimits;
   revocations: RevocationSink;
+  events: AuthEventLog;
   sessions: SessionService;
   loginSteps: readonly LoginStep[];
   clock: Clock;
   logger: Logger;
 }): PasswordResetService {
-  const { db, mail, rateLimits, revocations, sessions, loginSteps, clock, logger } = deps;
+  const { db, mail, rateLimits, sessions, loginSteps, clock, logger } = deps;
+  const changes = deps;
 
-  async function queueReset(email: string, appUrl: string): Promise<void> {
+  async function queueReset(email: string, appUrl: string, client: ClientInfo): Promise<void> {
     const row = await findUserByEmail(db, email);
     // No account, or one that could not log in anyway: nothing is sent, and the caller was answered the same.
     if (!row || row.disabled) return;
     const token = generateSecretToken();
-    await db.transaction().execute(async (trx) => {
+    await inUnitOfWork(changes, async (trx, unit) => {
+      unit.record({ type: 'PASSWORD_RESET_REQUESTED', userId: row.id, client });
       await replaceEmailToken(trx, {
         tokenHash: hashSecretToken(token),
         userId: row.id,
@@ -89,7 +94,7 @@ export function createPasswordResetService(deps: {
       if (!mail.enabled || mail.appUrl === undefined) throw new MailUnavailableError();
       // Counted per address given, whether or not an account has it, so the limit tells nothing either.
       await rateLimits.mail('requestPasswordReset', { recipient: email, address: client.ip });
-      const queued = queueReset(email, mail.appUrl).catch((error: unknown) => {
+      const queued = queueReset(email, mail.appUrl, client).catch((error: unknown) => {
         logger.error({ err: error }, 'A password reset mail could not be queued');
       });
       return { to: email, queued };
@@ -116,7 +121,7 @@ export function createPasswordResetService(deps: {
       });
       const passwordHash = await hashPassword(newPassword);
 
-      const user = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      const user = await inUnitOfWork(changes, async (trx, unit) => {
         // The user's row first, as every writer of a user's tokens takes it (no deadlock with changePassword).
         await lockUser(trx, row.id);
         // Used up here: of two resets with one link, exactly one gets past this line.
@@ -126,13 +131,14 @@ export function createPasswordResetService(deps: {
           ...(provesEmail ? { email_verified: true } : {}),
         });
         if (!updated) throw new InvalidTokenError();
-        revoked.push(userVersionRaised(updated));
+        unit.revoke(userVersionRaised(updated));
         const ended = await revokeSessions(trx, { userId: row.id }, 'PASSWORD_RESET');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
         await deleteEmailTokens(trx, row.id, 'reset_password');
+        unit.record({ type: 'PASSWORD_RESET', userId: row.id, client, detail: { count: ended.length } });
         return toUser(updated);
       });
-      return sessions.open(user, client);
+      return sessions.open(user, client, 'password-reset');
     },
   };
 }

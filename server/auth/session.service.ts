@@ -13,7 +13,6 @@ import {
 } from '../db/session.repository.js';
 import { findUserById, lockUser, raiseTokenVersion } from '../db/user.repository.js';
 import { InvalidRefreshTokenError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import { toUser, type User } from '../users/user.js';
 import { isUuid } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
@@ -24,26 +23,34 @@ import {
   isWellFormedRefreshToken,
 } from './refresh-tokens.js';
 import { sessionRevoked, tokenRevoked, userVersionRaised } from './revocation-events.js';
-import { inRevokingTransaction, type RevocationSink } from './revoking.js';
+import type { AuthEventLog } from '../events/auth-event-log.js';
+import { inUnitOfWork } from '../events/unit-of-work.js';
+import type { RevocationSink } from './revoking.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { toSession, type ClientInfo, type Session } from './session.js';
 import { issueTokenPair, preparePair, tokenPairPayload, type AuthPayload, type SessionSettings } from './token-pair.js';
 
 export interface SessionService {
-  /** Starts a session for a user who just proved who they are (recording the login), and returns its first pair. */
-  open(user: User, client: ClientInfo): Promise<AuthPayload>;
+  /**
+   * Starts a session for a user who just proved who they are (recording the login, `LOGIN_SUCCEEDED`, with how they
+   * proved it), and returns its first pair.
+   */
+  open(user: User, client: ClientInfo, method?: LoginMethod): Promise<AuthPayload>;
   /** Rotates a refresh token: the one presented is spent and a new pair returned. */
   refresh(refreshToken: string, client: ClientInfo): Promise<AuthPayload>;
   /** Ends the session of an access token and blacklists the token itself. */
-  logout(token: AccessTokenClaims): Promise<void>;
+  logout(token: AccessTokenClaims, client: ClientInfo): Promise<void>;
   /** Ends the session a refresh token belongs to (cookie mode's logout with no access token at hand). */
-  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  logoutByRefreshToken(refreshToken: string, client: ClientInfo): Promise<void>;
   /** Ends every session of a user; returns how many were live. */
-  logoutAll(userId: string): Promise<number>;
+  logoutAll(userId: string, client: ClientInfo): Promise<number>;
   /** Ends one of the user's own sessions; false when they have no such live session. */
-  revoke(userId: string, sessionId: string): Promise<boolean>;
+  revoke(userId: string, sessionId: string, client: ClientInfo): Promise<boolean>;
   list(userId: string, currentSessionId: string | undefined): Promise<Session[]>;
 }
+
+/** How a login proved who it is, as the audit trail tells it. */
+export type LoginMethod = 'password' | 'registration' | 'password-reset';
 
 type RefreshOutcome = { ok: AuthPayload } | { refused: 'invalid' } | { refused: 'reuse'; sessionId: string };
 
@@ -51,10 +58,11 @@ export function createSessionService(deps: {
   db: Kysely<Database>;
   settings: SessionSettings;
   revocations: RevocationSink;
+  events: AuthEventLog;
   rateLimits: RateLimits;
-  logger: Logger;
 }): SessionService {
-  const { db, settings, revocations, rateLimits, logger } = deps;
+  const { db, settings, events, rateLimits } = deps;
+  const changes = deps;
 
   /** A spent token presented again: the same successor pair if this is a quick repeat of the same refresh. */
   async function repeatWithinGrace(
@@ -80,7 +88,7 @@ export function createSessionService(deps: {
   }
 
   return {
-    async open(user, client) {
+    async open(user, client, method = 'password') {
       const now = new Date();
       const sessionId = randomUUID();
       const absoluteExpiresAt = new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000);
@@ -92,7 +100,12 @@ export function createSessionService(deps: {
         refreshToken,
         now,
       });
+      const recorded = events.stamp([
+        { type: 'LOGIN_SUCCEEDED', userId: user.id, sessionId, client, detail: { method } },
+      ]);
+      // One statement, as before: the login's audit row rides along.
       const lastLoginAt = await insertLoginSession(db, {
+        events: recorded,
         session: {
           id: sessionId,
           user_id: user.id,
@@ -104,6 +117,7 @@ export function createSessionService(deps: {
         },
         refreshToken: refreshTokenRow,
       });
+      events.publish(recorded);
       return tokenPairPayload(settings.tokens, {
         user: { ...user, lastLoginAt },
         refreshToken,
@@ -117,7 +131,7 @@ export function createSessionService(deps: {
       await rateLimits.attempt('refreshToken', { address: client.ip });
       if (!isWellFormedRefreshToken(presented)) throw new InvalidRefreshTokenError();
       const hash = hashRefreshToken(presented);
-      const outcome = await inRevokingTransaction(db, revocations, async (trx, revoked): Promise<RefreshOutcome> => {
+      const outcome = await inUnitOfWork(changes, async (trx, unit): Promise<RefreshOutcome> => {
         const unlocked = await findRefreshToken(trx, hash);
         if (!unlocked) return { refused: 'invalid' };
         // The session, then its token. (Writers that change many of a user's sessions lock the user row first.)
@@ -140,13 +154,21 @@ export function createSessionService(deps: {
             { userId: session.user_id, sessionId: session.id },
             'REFRESH_TOKEN_REUSE',
           );
-          revoked.push(...ended.map(sessionRevoked));
+          unit.revoke(...ended.map(sessionRevoked));
+          unit.record({
+            type: 'REFRESH_TOKEN_REUSED',
+            userId: session.user_id,
+            sessionId: session.id,
+            client,
+            detail: { reason: 'REFRESH_TOKEN_REUSE' },
+          });
           return { refused: 'reuse', sessionId: session.id };
         }
         if (token.expires_at <= now || session.absolute_expires_at <= now) return { refused: 'invalid' };
 
         const successor = deriveSuccessorRefreshToken(settings.tokens.key, presented);
         await markRefreshTokenSpent(trx, hash, { at: now, successorHash: hashRefreshToken(successor) });
+        unit.record({ type: 'TOKEN_REFRESHED', userId: user.id, sessionId: session.id, client });
         // The user's current role and token version go into the new access token: this is how a client whose
         // token went TOKEN_STALE gets one that carries its new role.
         return {
@@ -154,51 +176,55 @@ export function createSessionService(deps: {
         };
       });
       if ('ok' in outcome) return outcome.ok;
-      if (outcome.refused === 'reuse') {
-        logger.warn({ sessionId: outcome.sessionId }, 'A spent refresh token was presented again: session revoked');
-      }
+      // A reuse was recorded (REFRESH_TOKEN_REUSED), and is logged as a warning with the other auth events.
       throw new InvalidRefreshTokenError();
     },
 
-    async logout(token) {
-      await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+    async logout(token, client) {
+      await inUnitOfWork(changes, async (trx, unit) => {
         const expiresAt = new Date(token.expiresAt * 1000);
         await insertRevokedToken(trx, { jti: token.jti, userId: token.userId, expiresAt });
-        revoked.push(tokenRevoked({ jti: token.jti, expires_at: expiresAt }));
+        unit.revoke(tokenRevoked({ jti: token.jti, expires_at: expiresAt }));
         const ended = await revokeSessions(trx, { userId: token.userId, sessionId: token.sessionId }, 'LOGOUT');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
+        unit.record({ type: 'LOGGED_OUT', userId: token.userId, sessionId: token.sessionId, client });
       });
     },
 
-    async logoutByRefreshToken(presented) {
+    async logoutByRefreshToken(presented, client) {
       // Whoever holds the token could use the session anyway; ending it grants nothing, and says nothing back.
       if (!isWellFormedRefreshToken(presented)) return;
       const token = await findRefreshToken(db, hashRefreshToken(presented));
       if (!token) return;
-      await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      await inUnitOfWork(changes, async (trx, unit) => {
         const session = await findSessionForUpdate(trx, token.session_id);
         if (!session || session.revoked_at !== null) return;
         const ended = await revokeSessions(trx, { userId: session.user_id, sessionId: session.id }, 'LOGOUT');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
+        unit.record({ type: 'LOGGED_OUT', userId: session.user_id, sessionId: session.id, client });
       });
     },
 
-    async logoutAll(userId) {
-      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+    async logoutAll(userId, client) {
+      return inUnitOfWork(changes, async (trx, unit) => {
         await lockUser(trx, userId);
         const ended = await revokeSessions(trx, { userId }, 'LOGOUT_ALL');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
         const user = await raiseTokenVersion(trx, userId);
-        if (user) revoked.push(userVersionRaised(user));
+        if (user) unit.revoke(userVersionRaised(user));
+        unit.record({ type: 'LOGGED_OUT_EVERYWHERE', userId, client, detail: { count: ended.length } });
         return ended.length;
       });
     },
 
-    async revoke(userId, sessionId) {
+    async revoke(userId, sessionId, client) {
       if (!isUuid(sessionId)) return false;
-      return inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      return inUnitOfWork(changes, async (trx, unit) => {
         const ended = await revokeSessions(trx, { userId, sessionId }, 'REVOKED_BY_USER');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
+        if (ended.length > 0) {
+          unit.record({ type: 'SESSION_REVOKED', userId, sessionId, client, detail: { reason: 'REVOKED_BY_USER' } });
+        }
         return ended.length > 0;
       });
     },

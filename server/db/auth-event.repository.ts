@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 
 import type { AuthEventsTable, Database } from './database.js';
 import type { AuthEventType, RecordedAuthEvent } from '../events/auth-event.js';
@@ -7,21 +7,21 @@ export type AuthEventRow = Selectable<AuthEventsTable>;
 
 export async function insertAuthEvents(db: Kysely<Database>, events: readonly RecordedAuthEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('auth_events')
-    .values(
-      events.map((event) => ({
-        id: event.id,
-        occurred_at: event.occurredAt,
-        type: event.type,
-        user_id: event.userId ?? null,
-        session_id: event.sessionId ?? null,
-        ip: event.client?.ip ?? null,
-        user_agent: event.client?.userAgent ?? null,
-        detail: JSON.stringify(event.detail ?? {}),
-      })),
-    )
-    .execute();
+  await db.insertInto('auth_events').values(authEventRows(events)).execute();
+}
+
+/** The rows of these events, for an insert of their own or one that rides along in another statement. */
+export function authEventRows(events: readonly RecordedAuthEvent[]): Insertable<AuthEventsTable>[] {
+  return events.map((event) => ({
+    id: event.id,
+    occurred_at: event.occurredAt,
+    type: event.type,
+    user_id: event.userId ?? null,
+    session_id: event.sessionId ?? null,
+    ip: event.client?.ip ?? null,
+    user_agent: event.client?.userAgent ?? null,
+    detail: JSON.stringify(event.detail ?? {}),
+  }));
 }
 
 /** Which page of the trail to read: newest first. */

@@ -1,3 +1,5 @@
+import { authEventRows } from './auth-event.repository.js';
+import type { RecordedAuthEvent } from '../events/auth-event.js';
 import { sql, type Insertable, type Kysely } from 'kysely';
 
 import type { Database, RefreshTokensTable, SessionRevokedReason, SessionRow, SessionsTable } from './database.js';
@@ -8,13 +10,18 @@ import type { Database, RefreshTokensTable, SessionRevokedReason, SessionRow, Se
  */
 export async function insertLoginSession(
   db: Kysely<Database>,
-  login: { session: Insertable<SessionsTable>; refreshToken: Insertable<RefreshTokensTable> },
+  login: {
+    session: Insertable<SessionsTable>;
+    refreshToken: Insertable<RefreshTokensTable>;
+    events: readonly RecordedAuthEvent[];
+  },
 ): Promise<Date> {
   const row = await db
     .with('new_session', (cte) => cte.insertInto('sessions').values(login.session).returning('id'))
     .with('new_refresh_token', (cte) =>
       cte.insertInto('refresh_tokens').values(login.refreshToken).returning('token_hash'),
     )
+    .with('new_events', (cte) => cte.insertInto('auth_events').values(authEventRows(login.events)).returning('id'))
     .updateTable('users')
     .set({ last_login_at: sql<Date>`now()` })
     .where('id', '=', login.session.user_id)

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import type { Kysely } from 'kysely';
 
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { insertAuthEvents } from '../db/auth-event.repository.js';
 import type { Database } from '../db/database.js';
-import type { Logger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import type { AuthEvent, RecordedAuthEvent } from './auth-event.js';
 
 export type AuthEventListener = (event: RecordedAuthEvent) => void;
@@ -27,8 +27,9 @@ export interface AuthEventLog {
   subscribe(listener: AuthEventListener): () => void;
 }
 
-export function createAuthEventLog(deps: { db: Kysely<Database>; clock: Clock; logger: Logger }): AuthEventLog {
-  const { db, clock, logger } = deps;
+export function createAuthEventLog(deps: { db: Kysely<Database>; clock?: Clock; logger?: Logger }): AuthEventLog {
+  const { db, clock = systemClock } = deps;
+  const logger = deps.logger ?? createLogger('error');
   const listeners = new Set<AuthEventListener>();
 
   const log: AuthEventLog = {

@@ -40,7 +40,22 @@ export interface AuthEventDetail {
   readonly role?: string;
   /** Who did it, when not the user themself (an admin, or the operator's CLI). */
   readonly actorId?: string;
+  /** How a change was made when no user made it: `cli` (the operator's commands). */
+  readonly via?: string;
+  /** How a login proved who it is: `password`, `registration`, `password-reset`. */
+  readonly method?: string;
   readonly count?: number;
+}
+
+/** Who made a change to someone's account: an admin through the API, or (none) the operator's CLI. */
+export interface Actor {
+  readonly userId: string;
+  readonly client: ClientInfo;
+}
+
+/** An event's "who did it": the admin and where from, or the CLI. */
+export function actorOf(by: Actor | undefined): Pick<AuthEvent, 'client' | 'detail'> {
+  return by ? { client: by.client, detail: { actorId: by.userId } } : { detail: { via: 'cli' } };
 }
 
 export interface AuthEvent {

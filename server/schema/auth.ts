@@ -146,11 +146,11 @@ builder.mutationFields((t) => ({
     description:
       'Ends the session of the access token this request was sent with, and revokes the token. In cookie mode it ' +
       "also ends the refresh cookie's session and clears the cookie, and needs no access token when the cookie is sent.",
-    resolve: async (_root, _args, { credentials, services, refreshTokenCookie }) => {
+    resolve: async (_root, _args, { credentials, services, refreshTokenCookie, client }) => {
       const cookieToken = (await refreshTokenCookie?.read()) ?? null;
       if (!credentials && cookieToken === null) throw notLoggedInError();
-      if (credentials) await services.sessions.logout(credentials);
-      if (cookieToken !== null) await services.sessions.logoutByRefreshToken(cookieToken);
+      if (credentials) await services.sessions.logout(credentials, client);
+      if (cookieToken !== null) await services.sessions.logoutByRefreshToken(cookieToken, client);
       await refreshTokenCookie?.clear();
       return true;
     },
@@ -158,8 +158,8 @@ builder.mutationFields((t) => ({
   logoutAll: t.int({
     description: 'Ends every session of the viewer, this one included. Returns how many ended.',
     authScopes: { loggedIn: true },
-    resolve: async (_root, _args, { viewer, services, refreshTokenCookie }) => {
-      const ended = await services.sessions.logoutAll(viewer!.userId);
+    resolve: async (_root, _args, { viewer, services, refreshTokenCookie, client }) => {
+      const ended = await services.sessions.logoutAll(viewer!.userId, client);
       await refreshTokenCookie?.clear();
       return ended;
     },

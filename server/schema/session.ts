@@ -32,6 +32,7 @@ builder.mutationFields((t) => ({
       'the viewer has no such live session.',
     authScopes: { loggedIn: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { viewer, services }) => services.sessions.revoke(viewer!.userId, String(id)),
+    resolve: (_root, { id }, { viewer, services, client }) =>
+      services.sessions.revoke(viewer!.userId, String(id), client),
   }),
 }));

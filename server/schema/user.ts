@@ -98,8 +98,8 @@ builder.mutationFields((t) => ({
       'demoted admin loses admin rights on their next request; refreshing gives a token with the new role.',
     authScopes: { admin: true },
     args: { userId: t.arg.id({ required: true }), role: t.arg({ type: Role, required: true }) },
-    resolve: async (_root, { userId, role }, { services }) => {
-      const user = await services.users.setRole({ id: String(userId) }, role);
+    resolve: async (_root, { userId, role }, { viewer, services, client }) => {
+      const user = await services.users.setRole({ id: String(userId) }, role, { userId: viewer!.userId, client });
       if (!user) throw noSuchUser();
       return user;
     },
@@ -113,10 +113,13 @@ builder.mutationFields((t) => ({
       'again; no session comes back.',
     authScopes: { admin: true },
     args: { userId: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
-    resolve: async (_root, { userId, disabled }, { viewer, services }) => {
+    resolve: async (_root, { userId, disabled }, { viewer, services, client }) => {
       // An admin who locked themself out would need the operator command to get back in.
       if (disabled && String(userId) === viewer!.userId) throw badRequest('You cannot disable your own account.');
-      const user = await services.users.setDisabled({ id: String(userId) }, disabled);
+      const user = await services.users.setDisabled({ id: String(userId) }, disabled, {
+        userId: viewer!.userId,
+        client,
+      });
       if (!user) throw noSuchUser();
       return user;
     },
@@ -128,11 +131,11 @@ builder.mutationFields((t) => ({
       'is free again. False when no user has this id.',
     authScopes: { admin: true },
     args: { userId: t.arg.id({ required: true }) },
-    resolve: async (_root, { userId }, { viewer, services }) => {
+    resolve: async (_root, { userId }, { viewer, services, client }) => {
       if (String(userId) === viewer!.userId) {
         throw badRequest('Delete your own account with deleteAccount, which asks for your password.');
       }
-      return services.users.delete({ id: String(userId) });
+      return services.users.delete({ id: String(userId) }, { userId: viewer!.userId, client });
     },
   }),
 }));

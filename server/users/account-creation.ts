@@ -9,6 +9,8 @@ import { findUserByEmail, findUserByUsername, insertUser } from '../db/user.repo
 import { EmailTakenError, UsernameTakenError, ValidationError } from '../errors.js';
 import { checkEmail, checkUsername, checkWellFormed } from './user-input.js';
 import { toUser, type User } from './user.js';
+import type { AuthEvent } from '../events/auth-event.js';
+import { inUnitOfWork, type UnitOfWorkDependencies } from '../events/unit-of-work.js';
 
 /** A new account's input, checked: what `createAccount` stores. */
 export interface NewAccount {
@@ -37,19 +39,22 @@ export interface AccountOptions {
   emailVerified?: boolean;
   /** Runs in the transaction that inserts the user, e.g. to queue its verification mail: both commit, or neither. */
   inTransaction?: (trx: Kysely<Database>, user: User) => Promise<void>;
+  /** Where the `REGISTERED` event says it came from: the client, or the admin or CLI that made the account. */
+  event?: Pick<AuthEvent, 'client' | 'detail'>;
 }
 
 /** Stores a checked account with its password hashed. Throws `UsernameTakenError` or `EmailTakenError`. */
 export async function createAccount(
-  db: Kysely<Database>,
+  changes: UnitOfWorkDependencies,
   account: NewAccount,
   options: AccountOptions = {},
 ): Promise<User> {
+  const { db } = changes;
   // Checked before hashing only to save the work; the unique indexes decide a race.
   if (await findUserByUsername(db, account.username)) throw new UsernameTakenError();
   if (account.email !== null && (await findUserByEmail(db, account.email))) throw new EmailTakenError();
   const passwordHash = await hashPassword(account.password);
-  return db.transaction().execute(async (trx) => {
+  return inUnitOfWork(changes, async (trx, unit) => {
     const row = await insertUser(trx, {
       id: randomUUID(),
       username: account.username,
@@ -62,6 +67,7 @@ export async function createAccount(
     if (!row)
       throw (await findUserByUsername(trx, account.username)) ? new UsernameTakenError() : new EmailTakenError();
     const user = toUser(row);
+    unit.record({ type: 'REGISTERED', userId: user.id, ...options.event });
     await options.inTransaction?.(trx, user);
     return user;
   });

@@ -6,7 +6,10 @@ import { isPlausiblePassword } from '../auth/password-policy.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { generateSecretToken, hashSecretToken, isWellFormedSecretToken } from '../auth/secret-tokens.js';
 import type { ClientInfo } from '../auth/session.js';
+import type { RevocationSink } from '../auth/revoking.js';
 import type { Clock } from '../clock.js';
+import type { AuthEventLog } from '../events/auth-event-log.js';
+import { inUnitOfWork } from '../events/unit-of-work.js';
 import type { Database } from '../db/database.js';
 import {
   consumeEmailToken,
@@ -77,11 +80,14 @@ const UNIQUE_VIOLATION = '23505';
 
 export function createEmailVerificationService(deps: {
   db: Kysely<Database>;
+  revocations: RevocationSink;
+  events: AuthEventLog;
   mail: MailLinkSettings;
   rateLimits: RateLimits;
   clock: Clock;
 }): EmailVerificationService {
   const { db, mail, rateLimits, clock } = deps;
+  const changes = deps;
 
   function requireMail(): string {
     if (!mail.enabled || mail.appUrl === undefined) throw new MailUnavailableError();
@@ -151,7 +157,10 @@ export function createEmailVerificationService(deps: {
       }
       if (row.email_verified) throw new ValidationError('email', 'Your email address is already verified.');
       await rateLimits.mail('requestEmailVerification', { recipient: row.email, address: client.ip });
-      await db.transaction().execute((trx) => queueVerification(trx, row, row.email!, 'sameEmail'));
+      await inUnitOfWork(changes, async (trx, unit) => {
+        unit.record({ type: 'EMAIL_VERIFICATION_REQUESTED', userId: row.id, client });
+        await queueVerification(trx, row, row.email!, 'sameEmail');
+      });
       return { to: row.email };
     },
 
@@ -161,7 +170,7 @@ export function createEmailVerificationService(deps: {
       if (!isWellFormedSecretToken(presented)) throw new InvalidTokenError();
       const now = new Date(clock.now());
       try {
-        return await db.transaction().execute(async (trx) => {
+        return await inUnitOfWork(changes, async (trx, unit) => {
           const tokenHash = hashSecretToken(presented);
           const found = await findEmailToken(trx, tokenHash, 'verify_email', now);
           if (!found) throw new InvalidTokenError();
@@ -174,9 +183,9 @@ export function createEmailVerificationService(deps: {
           const updated = await setVerifiedEmail(trx, token.user_id, token.email);
           if (!updated) throw new InvalidTokenError();
           // A change of address: reset links mailed to the old one would let whoever reads it take the account back.
-          if (previous.email?.toLowerCase() !== token.email.toLowerCase()) {
-            await deleteEmailTokens(trx, token.user_id, 'reset_password');
-          }
+          const changed = previous.email?.toLowerCase() !== token.email.toLowerCase();
+          if (changed) await deleteEmailTokens(trx, token.user_id, 'reset_password');
+          unit.record({ type: 'EMAIL_VERIFIED', userId: token.user_id, client, detail: { email: token.email } });
           return toUser(updated);
         });
       } catch (error) {
@@ -202,7 +211,8 @@ export function createEmailVerificationService(deps: {
       const owner = await findUserByEmail(db, email);
       if (owner && owner.id !== row.id) throw new EmailTakenError();
       await rateLimits.mail('changeEmail', { recipient: email, address: client.ip });
-      await db.transaction().execute(async (trx) => {
+      await inUnitOfWork(changes, async (trx, unit) => {
+        unit.record({ type: 'EMAIL_CHANGE_REQUESTED', userId: row.id, client, detail: { newEmail: email } });
         // The password changed since it was checked above: the one given is no longer the account's.
         const locked = await lockUser(trx, row.id);
         if (locked?.password_hash !== row.password_hash) throw new InvalidCredentialsError('The password is wrong.');

@@ -13,7 +13,10 @@ import {
   type UserPage,
 } from '../db/user.repository.js';
 import { sessionRevoked, userVersionRaised } from '../auth/revocation-events.js';
-import { inRevokingTransaction, type RevocationSink } from '../auth/revoking.js';
+import type { RevocationSink } from '../auth/revoking.js';
+import { actorOf, type Actor } from '../events/auth-event.js';
+import { createAuthEventLog, type AuthEventLog } from '../events/auth-event-log.js';
+import { inUnitOfWork } from '../events/unit-of-work.js';
 import { checkNewAccount, createAccount } from './account-creation.js';
 import { deleteUserRevoking } from './user-deletion.js';
 import { isUuid } from './user-input.js';
@@ -30,26 +33,35 @@ export interface UserService {
    * Creates an account with this role, checked as `register` checks one (`ValidationError`, `UsernameTakenError`,
    * `EmailTakenError`); its email counts as verified. Opens no session: the operator's way to make the first admin.
    */
-  create(input: { username: string; email?: string | null; password: string }, role: Role): Promise<User>;
+  create(input: { username: string; email?: string | null; password: string }, role: Role, by?: Actor): Promise<User>;
   /**
    * Changes a user's role and raises their token version: every access token minted before stops working at once
    * (TOKEN_STALE), so a revoked admin role is gone on the next request rather than at expiry.
    */
-  setRole(user: UserReference, role: Role): Promise<User | null>;
+  setRole(user: UserReference, role: Role, by?: Actor): Promise<User | null>;
   /**
    * Disables a user (no login, no refresh, every token refused on every process before this answers), or enables
    * them again (they log in anew: no session comes back). Null when there is no such user.
    */
-  setDisabled(user: UserReference, disabled: boolean): Promise<User | null>;
+  setDisabled(user: UserReference, disabled: boolean, by?: Actor): Promise<User | null>;
   /**
    * Deletes a user with their sessions and tokens; answers once every process refuses their tokens. False when there
    * is no such user.
    */
-  delete(user: UserReference): Promise<boolean>;
+  delete(user: UserReference, by?: Actor): Promise<boolean>;
 }
 
-export function createUserService(deps: { db: Kysely<Database>; revocations: RevocationSink }): UserService {
-  const { db, revocations } = deps;
+/**
+ * `by` names the admin who made a change; without it, the change is the operator's (the CLI). Without `events`, the
+ * changes are still written to the audit trail, and told to no listener (no metrics, no log line).
+ */
+export function createUserService(deps: {
+  db: Kysely<Database>;
+  revocations: RevocationSink;
+  events?: AuthEventLog;
+}): UserService {
+  const { db } = deps;
+  const changes = { ...deps, events: deps.events ?? createAuthEventLog({ db }) };
 
   async function idOf(user: UserReference): Promise<string | undefined> {
     const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
@@ -66,26 +78,29 @@ export function createUserService(deps: { db: Kysely<Database>; revocations: Rev
       return (await findUsersPage(db, page)).map(toUser);
     },
 
-    async create(input, role) {
+    async create(input, role, by) {
       // The operator vouches for the address they type: no verification mail, and REQUIRE_VERIFIED_EMAIL lets it in.
-      return createAccount(db, checkNewAccount(input), { role, emailVerified: true });
+      return createAccount(changes, checkNewAccount(input), { role, emailVerified: true, event: actorOf(by) });
     },
 
-    async setRole(user, role) {
+    async setRole(user, role, by) {
       const id = await idOf(user);
       if (id === undefined) return null;
-      const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      const row = await inUnitOfWork(changes, async (trx, unit) => {
         const updated = await raiseTokenVersion(trx, id, { role });
-        if (updated) revoked.push(userVersionRaised(updated));
+        if (!updated) return undefined;
+        unit.revoke(userVersionRaised(updated));
+        const { client, detail } = actorOf(by);
+        unit.record({ type: 'ROLE_CHANGED', userId: id, client, detail: { ...detail, role } });
         return updated;
       });
       return row ? toUser(row) : null;
     },
 
-    async setDisabled(user, disabled) {
+    async setDisabled(user, disabled, by) {
       const id = await idOf(user);
       if (id === undefined) return null;
-      const row = await inRevokingTransaction(db, revocations, async (trx, revoked) => {
+      const row = await inUnitOfWork(changes, async (trx, unit) => {
         // The user's row first, then their sessions, as every writer of several sessions does (no deadlock).
         if (!(await lockUser(trx, id))) return undefined;
         // Disabling does two things, each for a reason. Every session ends, so every access token is TOKEN_REVOKED
@@ -94,19 +109,24 @@ export function createUserService(deps: { db: Kysely<Database>; revocations: Rev
         // this commits, and opens its session just after, gets a token that is already TOKEN_STALE, and a refresh
         // that is refused (the user is disabled). Enabling ends any such session too, so it never comes back either.
         const ended = await revokeSessions(trx, { userId: id }, 'ACCOUNT_DISABLED');
-        revoked.push(...ended.map(sessionRevoked));
+        unit.revoke(...ended.map(sessionRevoked));
+        unit.record({ type: disabled ? 'ACCOUNT_DISABLED' : 'ACCOUNT_ENABLED', userId: id, ...actorOf(by) });
         if (!disabled) return enableUser(trx, id);
         const updated = await disableUser(trx, id);
-        if (updated) revoked.push(userVersionRaised(updated));
+        if (updated) unit.revoke(userVersionRaised(updated));
         return updated;
       });
       return row ? toUser(row) : null;
     },
 
-    async delete(user) {
+    async delete(user, by) {
       const id = await idOf(user);
       if (id === undefined) return false;
-      return inRevokingTransaction(db, revocations, (trx, revoked) => deleteUserRevoking(trx, revoked, id));
+      return inUnitOfWork(changes, async (trx, unit) => {
+        const deleted = await deleteUserRevoking(trx, unit, id);
+        if (deleted) unit.record({ type: 'ACCOUNT_DELETED', userId: id, ...actorOf(by) });
+        return deleted;
+      });
     },
   };
 }

@@ -2,9 +2,9 @@ import { createSecretKey } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createAuthEventLog } from '../../server/events/auth-event-log.js';
 import { createSessionService } from '../../server/auth/session.service.js';
 import { createRateLimits } from '../../server/security/rate-limits.js';
-import { createLogger } from '../../server/logger.js';
 import { createUserService } from '../../server/users/user.service.js';
 import {
   LOGIN,
@@ -153,7 +153,7 @@ function sessionsOf(app: TestApp) {
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     },
     revocations: app.revocations,
+    events: createAuthEventLog({ db: app.database.db }),
     rateLimits: createRateLimits(config, app.database),
-    logger: createLogger('silent'),
   });
 }

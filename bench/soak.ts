@@ -88,10 +88,13 @@ try {
   const deadline = Date.now() + MINUTES * 60_000;
   const primaryPid = primaryPidOf(server.url);
   let rssAtStart: number[] = [];
-  setTimeout(() => {
-    rssAtStart = workerRss(primaryPid);
-    log(`Worker memory after warm-up: ${rssAtStart.map(mib).join(', ')}`);
-  }, Math.max(15_000, MINUTES * 60_000 * WARM_UP_FRACTION));
+  setTimeout(
+    () => {
+      rssAtStart = workerRss(primaryPid);
+      log(`Worker memory after warm-up: ${rssAtStart.map(mib).join(', ')}`);
+    },
+    Math.max(15_000, MINUTES * 60_000 * WARM_UP_FRACTION),
+  );
   const restart = options['no-restart']
     ? Promise.resolve()
     : new Promise<void>((resolve) => setTimeout(() => void restartPostgres().then(resolve), (MINUTES * 60_000) / 2));

@@ -18,4 +18,6 @@
 export const scalars = {
   /** An ISO 8601 date-time string in UTC, e.g. `2026-11-29T14:26:00.000Z`. */
   DateTime: 'string',
+  /** A JSON object (an auth event's `detail`). */
+  JSONObject: 'Record<string, unknown>',
 } as const;

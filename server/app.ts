@@ -23,14 +23,19 @@ import { corsSetting, useVaryOnOrigin } from './http/cors.js';
 import { maskErrors } from './http/database-outage.js';
 import { useDatabaseHealthCheck } from './http/health.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
+import { metricsOnMainPort, useMetricsEndpoint } from './http/metrics.js';
+import { useRequestMetrics } from './http/request-metrics.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { useRefusedTokenPolicy } from './http/refused-token.js';
 import { useRequestHardening } from './http/request-hardening.js';
+import { useRequestLog } from './http/request-log.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { useRefreshTokenCookie } from './http/refresh-token-cookie.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { RateLimits } from './security/rate-limits.js';
+import { createAuditTrailService } from './events/audit-trail.service.js';
 import { createAuthEventLog } from './events/auth-event-log.js';
 import { logAuthEvent } from './events/auth-event-logging.js';
 import { reportingRefusals } from './events/rate-limit-events.js';
@@ -48,6 +53,8 @@ export interface AppDependencies {
   rateLimits: RateLimits;
   /** What time it is for expiring links from mail; tests move it. */
   clock?: Clock;
+  /** The server's metrics (`server.ts` makes them, cluster-aware); by default the app makes its own. */
+  metrics?: Metrics;
 }
 
 /** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
@@ -59,7 +66,10 @@ export function createApp({
   revocations,
   rateLimits: limits,
   clock = systemClock,
+  metrics = createMetrics({ db, revocations }),
 }: AppDependencies) {
+  // What this process commits is counted by kind; everything else is the revocations' own.
+  revocations = metrics.countingRevocations(revocations);
   const tokens: TokenSettings = {
     key: jwtKey,
     issuer: config.jwtIssuer,
@@ -75,6 +85,7 @@ export function createApp({
   };
   const events = createAuthEventLog({ db, clock, logger });
   events.subscribe(logAuthEvent(logger));
+  events.subscribe(metrics.authEventListener);
   const rateLimits = reportingRefusals(limits, events);
   const sessions = createSessionService({ db, settings, revocations, events, rateLimits });
   const mail: MailLinkSettings = {
@@ -111,6 +122,7 @@ export function createApp({
       clock,
       logger,
     }),
+    auditTrail: createAuditTrailService({ db }),
   };
 
   const clientAddress = clientAddressResolver(config.trustedProxies);
@@ -138,8 +150,14 @@ export function createApp({
     // counted as it arrives and cut at the limit, so a huge `variables` object never reaches JSON.parse.
     maxRequestBodySize: config.maxBodyBytes,
     plugins: [
+      // First: its onExecute must run before the refused-token policy stops execution.
+      useRequestLog(logger),
+      useRequestMetrics(metrics),
       useSecurityHeaders(),
-      useRequestFloodLimit(config.rateLimits.requests, config.rateLimits.ipv6PrefixLength, clientAddress),
+      useRequestFloodLimit(config.rateLimits.requests, config.rateLimits.ipv6PrefixLength, clientAddress, () =>
+        metrics.requestFloodRefused(),
+      ),
+      ...(metricsOnMainPort(config) ? [useMetricsEndpoint(config, metrics, logger)] : []),
       useDatabaseHealthCheck(db, revocations),
       useRefusedTokenPolicy(),
       ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),

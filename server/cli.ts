@@ -105,17 +105,23 @@ program
 program
   .command('prune')
   .description(
-    'Delete expired blacklist entries, refresh tokens, ended sessions, tombstones and mail links, and settled mail a ' +
-      'week old (the server also does this hourly).',
+    'Delete expired blacklist entries, refresh tokens, ended sessions, tombstones and mail links, settled mail a ' +
+      'week old, and auth events older than AUDIT_RETENTION (the server also does this hourly).',
   )
   .action(() =>
     withDatabase(async (connection, config) => {
       await migrateToLatest(connection.db);
-      const counts = await pruneNow(connection.db, new Date(), config.jwtClockToleranceSeconds);
+      const counts = await pruneNow(
+        connection.db,
+        new Date(),
+        config.jwtClockToleranceSeconds,
+        config.auditRetentionSeconds,
+      );
       console.log(
         `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
           `${counts.sessions} sessions, ${counts.tombstones} tombstones of deleted users and sessions, ` +
-          `${counts.emailTokens} expired mail links, ${counts.mails} settled mails.`,
+          `${counts.emailTokens} expired mail links, ${counts.mails} settled mails, ` +
+          `${counts.authEvents} auth events older than AUDIT_RETENTION.`,
       );
     }),
   );

@@ -4,6 +4,8 @@ import { loadJwtKey } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
 import { connectDatabase, databaseTargetFromConfig } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { listenForMetrics } from './http/metrics.js';
+import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import type { Logger } from './logger.js';
 import { isWorkerStartupFailure } from './worker-report.js';
 
@@ -41,6 +43,17 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   }
 
   cluster.schedulingPolicy = cluster.SCHED_NONE; // read once, at the first fork
+  // A worker asked for /metrics asks here; the numbers are every worker's, added up (prom-client's aggregation).
+  const clusterMetrics = serveClusterMetrics();
+  // METRICS_PORT is served by the primary itself: it holds the whole server's numbers, workers or none.
+  const metricsListener =
+    config.metricsPort === undefined
+      ? undefined
+      : await listenForMetrics(
+          { host: config.host, port: config.metricsPort, token: config.metricsToken },
+          clusterMetrics,
+          logger,
+        );
   const redact = secretRedactor(config);
   let stopping = false;
   let failedStarts = 0;
@@ -92,6 +105,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   /** Stops taking in workers, SIGTERMs those alive and resolves once they have exited (SIGKILL when overdue). */
   const stop = async (): Promise<void> => {
     stopping = true;
+    void metricsListener?.close();
     for (const retry of retries) clearTimeout(retry);
     retries.clear();
     const workers = Object.values(cluster.workers ?? {}).filter(
@@ -143,10 +157,14 @@ function gone(worker: Worker): Promise<{ code: number; signal: string }> {
   return Promise.all([exited, closedOrLate]).then(([result]) => result);
 }
 
-/** Blanks the database URL (and its password) and the JWT secret out of a worker's message before it is logged. */
+/**
+ * Blanks the database URL (and its password), the JWT secret and the metrics token out of a worker's message before
+ * it is logged.
+ */
 function secretRedactor(config: Config): (text: string) => string {
   const secrets = new Set<string>();
   if (config.jwtSecret) secrets.add(config.jwtSecret);
+  if (config.metricsToken) secrets.add(config.metricsToken);
   if (config.databaseUrl) {
     secrets.add(config.databaseUrl);
     try {

@@ -27,6 +27,8 @@ export interface Config {
   readonly refreshReuseGraceSeconds: number;
   /** How often expired blacklist entries, refresh tokens and sessions are deleted; 0 turns the timer off. */
   readonly pruneIntervalSeconds: number;
+  /** How long auth events stay in the audit trail before pruning deletes them. */
+  readonly auditRetentionSeconds: number;
   /** `memory`: in-memory state kept in step by LISTEN/NOTIFY (no query per request); `database`: a query per request. */
   readonly revocationCheck: 'memory' | 'database';
   /**
@@ -105,6 +107,10 @@ export interface Config {
   /** `login` refuses an account whose email address is not verified (`EmailNotVerifiedError`). */
   readonly requireVerifiedEmail: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token that `GET /metrics` asks for; unset: metrics are open outside production, hidden in it. */
+  readonly metricsToken: string | undefined;
+  /** A second, plain HTTP listener (on HOST) that serves only `/metrics`, for a network the public does not reach. */
+  readonly metricsPort: number | undefined;
 }
 
 export interface RateLimit {
@@ -222,6 +228,7 @@ const environment = z.object({
   SESSION_MAX_AGE: duration('SESSION_MAX_AGE').default(90 * 24 * 3600),
   REFRESH_REUSE_GRACE: duration('REFRESH_REUSE_GRACE', { allowZero: true }).default(10),
   PRUNE_INTERVAL: duration('PRUNE_INTERVAL', { allowZero: true }).default(3600),
+  AUDIT_RETENTION: duration('AUDIT_RETENTION').default(90 * 24 * 3600),
   REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
   REVOCATION_TRUST_WINDOW: durationMs('REVOCATION_TRUST_WINDOW', 100).default(1_000),
   DATABASE_TIMEOUT: durationMs('DATABASE_TIMEOUT', 100).default(5_000),
@@ -274,6 +281,17 @@ const environment = z.object({
   EMAIL_TOKEN_TTL: duration('EMAIL_TOKEN_TTL').default(24 * 3600),
   REQUIRE_VERIFIED_EMAIL: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      // The message never echoes the value: it is a secret.
+      .refine((token) => token.length >= 16 && !/\s/.test(token), {
+        message: 'METRICS_TOKEN must be at least 16 characters, with no spaces',
+      })
+      .optional(),
+  ),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
 });
 
 /** Every environment variable the configuration reads (the README's table lists each one). */
@@ -303,6 +321,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (vars.DATABASE_LISTEN_URL !== undefined && vars.DATABASE_URL === undefined) {
     throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL: it is the direct connection beside a pooled one.');
+  }
+  if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT !== 0 && vars.METRICS_PORT === vars.PORT) {
+    throw new ConfigError('METRICS_PORT must differ from PORT: it is a second listener that serves only /metrics.');
   }
   if (vars.HEADERS_TIMEOUT > vars.REQUEST_TIMEOUT) {
     throw new ConfigError(
@@ -344,6 +365,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionMaxAgeSeconds: vars.SESSION_MAX_AGE,
     refreshReuseGraceSeconds: vars.REFRESH_REUSE_GRACE,
     pruneIntervalSeconds: vars.PRUNE_INTERVAL,
+    auditRetentionSeconds: vars.AUDIT_RETENTION,
     revocationCheck: vars.REVOCATION_CHECK,
     revocationTrustWindowMs: vars.REVOCATION_TRUST_WINDOW,
     databaseTimeoutMs: vars.DATABASE_TIMEOUT,
@@ -385,5 +407,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mailFrom: vars.MAIL_FROM,
     appUrl: vars.APP_URL ?? (vars.NODE_ENV === 'production' ? undefined : defaultAppUrl(vars.HOST, vars.PORT)),
     logLevel: vars.LOG_LEVEL,
+    metricsToken: vars.METRICS_TOKEN,
+    metricsPort: vars.METRICS_PORT,
   });
 }

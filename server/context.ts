@@ -10,6 +10,7 @@ import type { ClientInfo } from './auth/session.js';
 import type { SessionService } from './auth/session.service.js';
 import { tokenFromAuthorizationHeader } from './auth/authorization-header.js';
 import type { RevocationCheck } from './auth/revocation.js';
+import type { AuditTrailService } from './events/audit-trail.service.js';
 import type { Role } from './db/database.js';
 import { refreshTokenCookie, type RefreshTokenCookie } from './http/refresh-token-cookie.js';
 import type { EmailVerificationService } from './users/email-verification.service.js';
@@ -28,6 +29,8 @@ export interface Services {
   readonly users: UserService;
   readonly emailVerification: EmailVerificationService;
   readonly passwordReset: PasswordResetService;
+  /** Reads the audit trail (`authEvents`, `myAuthEvents`). */
+  readonly auditTrail: AuditTrailService;
 }
 
 export interface Context {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,6 +10,9 @@ import type { Config } from './config.js';
 import type { DatabaseConnection } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { limitConnectionsPerAddress } from './http/connection-limit.js';
+import { listenForMetrics } from './http/metrics.js';
+import { joinClusterMetrics } from './metrics/cluster-metrics.js';
+import { createMetrics } from './metrics/metrics.js';
 import { gracefulShutdown, type GracefulShutdown } from './http/graceful-shutdown.js';
 import type { Logger } from './logger.js';
 import { startMailDelivery } from './mail/mail-delivery.js';
@@ -19,6 +23,8 @@ import { createRateLimits } from './security/rate-limits.js';
 export interface RunningServer {
   readonly url: string;
   readonly revocations: Revocations;
+  /** `GET` this for metrics when METRICS_PORT is set (in a single process; a cluster's primary serves it). */
+  readonly metricsUrl: string | undefined;
   /** Stops taking connections, lets requests in flight finish (up to a grace period), closes the database. */
   close(): Promise<void>;
 }
@@ -41,6 +47,9 @@ export async function startServer(
   let stopPruning = () => {};
   let mailSender: MailSender | undefined;
   let yoga: App | undefined;
+  let metricsListener: { url: string; close(): Promise<void> } | undefined;
+  // A cluster worker answers the primary's requests for its metrics from the start (empty until the app exists).
+  joinClusterMetrics();
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
@@ -48,7 +57,9 @@ export async function startServer(
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
     mailSender = await startMailDelivery(config, connection, logger);
-    const app = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits });
+    // In a cluster worker, /metrics shows the whole server's numbers, gathered by the primary.
+    const metrics = createMetrics({ db: connection.db, revocations, cluster: cluster.isWorker });
+    const app = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits, metrics });
     yoga = app;
     server = createServer(
       {
@@ -77,16 +88,28 @@ export async function startServer(
     );
     stopPruning = startPruning(
       connection.db,
-      { intervalSeconds: config.pruneIntervalSeconds, clockToleranceSeconds: config.jwtClockToleranceSeconds },
+      {
+        intervalSeconds: config.pruneIntervalSeconds,
+        clockToleranceSeconds: config.jwtClockToleranceSeconds,
+        auditRetentionSeconds: config.auditRetentionSeconds,
+      },
       logger,
     );
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);
     });
+    if (config.metricsPort !== undefined && !cluster.isWorker) {
+      metricsListener = await listenForMetrics(
+        { host: config.host, port: config.metricsPort, token: config.metricsToken },
+        metrics,
+        logger,
+      );
+    }
   } catch (error) {
     stopPruning();
     server?.close();
+    await metricsListener?.close();
     await mailSender?.stop();
     await revocations?.close();
     await connection.close();
@@ -105,9 +128,11 @@ export async function startServer(
   return {
     url,
     revocations,
+    metricsUrl: metricsListener?.url,
     close: () =>
       (closing ??= (async () => {
         stopPruning();
+        await metricsListener?.close();
         // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
         await shutdown!.stop(config.shutdownTimeoutMs);
         // Work a request left running after its answer (a password reset's mail being queued) ends before the pool.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../db/database.js';
-import { deleteEmailTokens } from '../db/email-token.repository.js';
+import { voidEmailTokensOnPasswordChange } from '../db/email-token.repository.js';
 import { spendRefreshTokensOfSession } from '../db/refresh-token.repository.js';
 import { findSessionForUpdate, revokeSessions } from '../db/session.repository.js';
 import { findUserById, findUserByUsername, lockUser, raiseTokenVersion } from '../db/user.repository.js';
@@ -156,7 +156,7 @@ export function createAuthService(deps: {
         unit.record({ type: 'PASSWORD_CHANGED', userId: row.id, sessionId: session.id, client });
         // A reset link mailed before would undo the change, and a pending change of address (whoever asked for it,
         // with the old password) would hand the account to another mailbox: both are void.
-        await deleteEmailTokens(trx, row.id);
+        await voidEmailTokensOnPasswordChange(trx, row.id, locked.email);
         const now = new Date();
         // The caller's own refresh token is replaced too: whoever else may hold it is locked out with the rest.
         await spendRefreshTokensOfSession(trx, session.id, now);

@@ -22,6 +22,11 @@ export const ARGON2_OPTIONS = {
  */
 const hashing = pLimit(Math.max(1, availableParallelism() - 1));
 
+/** How many hashes wait for a slot (`pending`) and how many run (`active`): the queue depth in the metrics. */
+export function hashingQueue(): { pending: number; active: number } {
+  return { pending: hashing.pendingCount, active: hashing.activeCount };
+}
+
 /**
  * Passwords are hashed in Unicode normalization form C (NIST SP 800-63B), so "é" typed as one code point on one
  * keyboard and as e + combining accent on another is the same password.

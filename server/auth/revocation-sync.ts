@@ -57,6 +57,8 @@ export async function startMemoryRevocations(
 
   let listener: NotificationListener | undefined;
   let everConnected = false;
+  let connected = false;
+  let fallbackChecks = 0;
   let closing = false;
   listener = await connection.listen(
     REVOCATION_CHANNEL,
@@ -80,6 +82,7 @@ export async function startMemoryRevocations(
         if (noticeId && from) delivery.received(noticeId, from);
       },
       onConnected() {
+        connected = true;
         if (!everConnected) {
           everConnected = true;
           return; // the first load follows below
@@ -87,6 +90,7 @@ export async function startMemoryRevocations(
         void reloadAfterReconnect();
       },
       onDisconnected(error) {
+        connected = false;
         if (loaded) {
           logger.warn(
             { err: error },
@@ -142,7 +146,11 @@ export async function startMemoryRevocations(
   watch.unref();
 
   return {
-    check: (claims) => (trusted() ? state.check(claims) : database.check(claims)),
+    check(claims) {
+      if (trusted()) return state.check(claims);
+      fallbackChecks++;
+      return database.check(claims);
+    },
     apply(events) {
       for (const event of events) state.apply(event);
     },
@@ -160,6 +168,8 @@ export async function startMemoryRevocations(
     status: () => (trusted() ? 'memory' : 'database-fallback'),
     // Embedded PGlite delivers in process: there is no heartbeat, and no age to report.
     listenerEchoAgeMs: () => (Number.isFinite(listener?.deliveredUpTo() ?? 0) ? echoAge() : undefined),
+    listenerConnected: () => connected && listener !== undefined,
+    databaseFallbackChecks: () => fallbackChecks,
     state,
     async close() {
       closing = true;

@@ -34,6 +34,10 @@ export interface Revocations extends RevocationCheck {
   status(): RevocationStatus;
   /** In memory mode, how long ago the latest heartbeat the listener heard back was sent. */
   listenerEchoAgeMs?(): number | undefined;
+  /** In memory mode, whether the listener's connection is up (PGlite: always, delivery is in process). */
+  listenerConnected?(): boolean;
+  /** In memory mode, how many checks the database has answered since start because memory was not trusted. */
+  databaseFallbackChecks?(): number;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
   close(): Promise<void>;

@@ -92,3 +92,24 @@ export async function hasLiveEmailToken(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * After a password change: every reset link, and every pending change of address (a verification link to another
+ * address than the account's), is void. A link proving the current address stays.
+ */
+export async function voidEmailTokensOnPasswordChange(
+  db: Kysely<Database>,
+  userId: string,
+  currentEmail: string | null,
+): Promise<void> {
+  await db
+    .deleteFrom('email_tokens')
+    .where('user_id', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb('purpose', '=', 'reset_password'),
+        currentEmail === null ? eb.lit(true) : eb(sql<string>`lower(email)`, '!=', currentEmail.toLowerCase()),
+      ]),
+    )
+    .execute();
+}

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
+import { pruneAuthEvents } from './auth-event.repository.js';
 import type { Database } from './database.js';
 
 /** How long a mail that is no longer pending stays in the outbox. */
@@ -12,15 +13,18 @@ export interface PruneCounts {
   tombstones: number;
   emailTokens: number;
   mails: number;
+  /** Audit trail entries older than AUDIT_RETENTION. */
+  authEvents: number;
 }
 
 /**
  * Deletes what can no longer matter: blacklist entries of tokens that have expired anyway, refresh tokens past
  * their expiry, sessions that have ended (revoked or expired) and whose every access token has expired, and
  * tombstones of deleted users and sessions once every token they refuse has expired, expired email tokens, and settled mail a week old. `before` is "now" less a margin
- * for clock skew, so nothing that still guards a live token is removed.
+ * for clock skew, so nothing that still guards a live token is removed. Auth events go once older than
+ * `authEventsBefore` (`before` less the audit retention).
  */
-export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<PruneCounts> {
+export async function pruneExpired(db: Kysely<Database>, before: Date, authEventsBefore: Date): Promise<PruneCounts> {
   const revokedTokens = await db.deleteFrom('revoked_tokens').where('expires_at', '<', before).executeTakeFirst();
   const refreshTokens = await db.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
   const sessions = await db.transaction().execute(async (trx) => {
@@ -47,6 +51,7 @@ export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<
     .where('status', '!=', 'pending')
     .where('created_at', '<', new Date(before.getTime() - SETTLED_MAIL_KEPT_MS))
     .executeTakeFirst();
+  const authEvents = await pruneAuthEvents(db, authEventsBefore);
   return {
     revokedTokens: Number(revokedTokens.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),
@@ -54,5 +59,6 @@ export async function pruneExpired(db: Kysely<Database>, before: Date): Promise<
     tombstones: Number(tombstones.numDeletedRows),
     emailTokens: Number(emailTokens.numDeletedRows),
     mails: Number(mails.numDeletedRows),
+    authEvents,
   };
 }

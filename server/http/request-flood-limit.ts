@@ -13,6 +13,8 @@ export function useRequestFloodLimit(
   limit: RateLimit,
   ipv6PrefixLength: number,
   clientAddress: (req: IncomingMessage | undefined) => string | null,
+  /** Told of each refusal (the metrics count them). */
+  onRefused: () => void = () => {},
 ): Plugin {
   const wait = createRequestLimiter(limit, ipv6PrefixLength);
   return {
@@ -21,6 +23,7 @@ export function useRequestFloodLimit(
       if (address === null) return;
       const seconds = await wait(address);
       if (seconds === 0) return;
+      onRefused();
       endResponse(
         fetchAPI.Response.json(
           { errors: [{ message: 'Too many requests.', extensions: { code: 'RATE_LIMITED' } }] },

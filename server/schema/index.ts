@@ -4,5 +4,6 @@ import './user.js';
 import './auth.js';
 import './account-recovery.js';
 import './session.js';
+import './auth-events.js';
 
 export const schema = builder.toSchema();

@@ -81,32 +81,31 @@ const server = await startServerProcess({
   RATE_LIMIT_MAIL: '100000000/1m',
   MAX_CONNECTIONS_PER_ADDRESS: '10000',
 });
-await bothWorkersListening(server.url);
-log(`Two workers on ${databaseName} at ${server.url}; ${CLIENTS} clients for ${MINUTES} min`);
 
 try {
+  await bothWorkersListening(server.url);
+  log(`Two workers on ${databaseName} at ${server.url}; ${CLIENTS} clients for ${MINUTES} min`);
   const deadline = Date.now() + MINUTES * 60_000;
   const primaryPid = primaryPidOf(server.url);
   let rssAtStart: number[] = [];
-  setTimeout(
-    () => {
-      rssAtStart = workerRss(primaryPid);
-      log(`Worker memory after warm-up: ${rssAtStart.map(mib).join(', ')}`);
-    },
-    Math.max(15_000, MINUTES * 60_000 * WARM_UP_FRACTION),
-  );
-  const restart = options['no-restart']
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => setTimeout(() => void restartPostgres().then(resolve), (MINUTES * 60_000) / 2));
-
+  // Awaited with the clients, so that a failure here ends the run through `finally` (which stops the server).
+  const warmUp = sleep(Math.max(15_000, MINUTES * 60_000 * WARM_UP_FRACTION)).then(() => {
+    rssAtStart = workerRss(primaryPid);
+    log(`Worker memory after warm-up: ${rssAtStart.map(mib).join(', ')}`);
+  });
+  const restart = options['no-restart'] ? Promise.resolve() : sleep((MINUTES * 60_000) / 2).then(restartPostgres);
   const adminToken = await adminAccount();
-  await Promise.all([...Array.from({ length: CLIENTS }, (_, index) => client(index, deadline, adminToken)), restart]);
+  await Promise.all([
+    ...Array.from({ length: CLIENTS }, (_, index) => client(index, deadline, adminToken)),
+    warmUp,
+    restart,
+  ]);
 
   const rssAtEnd = workerRss(primaryPid);
   const metrics = await fetch(`${server.url}/metrics`)
     .then((response) => (response.ok ? response.text() : ''))
     .catch(() => '');
-  const stateSize = metricValue(metrics, 'tessera_revocation_state_size');
+  const stateSize = metricSum(metrics, 'tessera_revocation_state_entries');
   const outboxDrained = await waitForOutboxToDrain();
   const report = {
     date: new Date().toISOString(),
@@ -219,12 +218,19 @@ async function request(query: string, variables: Record<string, unknown>, token?
   return { status: response.status, body: (await response.json()) as unknown };
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function note(message: string) {
-  if (counters.examples.length < 20) counters.examples.push(message);
+  if (counters.examples.length < 20)
+    counters.examples.push(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 }
 
 async function restartPostgres(): Promise<void> {
+  // Open-ended until /health answers again: a failure seen meanwhile belongs to the outage.
   outage.from = Date.now();
+  outage.until = Infinity;
   log('Restarting Postgres');
   execSync(RESTART_COMMAND, { stdio: 'inherit', shell: '/bin/bash' });
   for (;;) {
@@ -235,7 +241,9 @@ async function restartPostgres(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   outage.until = Date.now() + OUTAGE_GRACE_MS;
-  log(`Postgres is back after ${((Date.now() - outage.from) / 1000).toFixed(1)} s`);
+  log(
+    `Postgres is back after ${((Date.now() - outage.from) / 1000).toFixed(1)} s; the outage window ends at ${((outage.until - started) / 1000).toFixed(1)}s`,
+  );
 }
 
 /** An admin made as the operator would (CLI-equivalent SQL), for the role changes. */
@@ -291,9 +299,10 @@ function mib(bytes: number): number {
   return Math.round(bytes / 1024 / 1024);
 }
 
-function metricValue(text: string, name: string): number | null {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : null;
+/** The sum of a metric's samples over all its labels (null when it is not there). */
+function metricSum(text: string, name: string): number | null {
+  const samples = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))];
+  return samples.length === 0 ? null : samples.reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 function withDatabase(url: string, name: string): string {

@@ -93,6 +93,11 @@ try {
     rssAtStart = workerRss(primaryPid);
     log(`Worker memory after warm-up: ${rssAtStart.map(mib).join(', ')}`);
   });
+  // A sample a minute, for the slope: two points alone say little about a heap that breathes.
+  const samples: { second: number; rssMiB: number[] }[] = [];
+  const sampler = setInterval(() => {
+    samples.push({ second: Math.round((Date.now() - started) / 1000), rssMiB: workerRss(primaryPid).map(mib) });
+  }, 60_000);
   const restart = options['no-restart'] ? Promise.resolve() : sleep((MINUTES * 60_000) / 2).then(restartPostgres);
   const adminToken = await adminAccount();
   await Promise.all([
@@ -101,6 +106,7 @@ try {
     restart,
   ]);
 
+  clearInterval(sampler);
   const rssAtEnd = workerRss(primaryPid);
   const metrics = await fetch(`${server.url}/metrics`)
     .then((response) => (response.ok ? response.text() : ''))
@@ -121,6 +127,7 @@ try {
     rssGrowthPercent: rssAtStart.map(
       (start, index) => Math.round((((rssAtEnd[index] ?? 0) - start) / start) * 1000) / 10,
     ),
+    rssSamples: samples,
     revocationStateSize: stateSize,
     mailOutboxDrained: outboxDrained,
     errorExamples: counters.examples,

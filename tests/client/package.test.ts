@@ -176,7 +176,8 @@ describe.runIf(testDriver === 'pglite')('the packed package, installed in a new 
         'npm',
         ['--prefix', app, 'install', '--no-audit', '--no-fund', '--prefer-offline', tarballPath, ...versions],
         {},
-        150_000,
+        // Cold npm caches (a fresh CI machine) download a few hundred megabytes here, while the suite runs beside it.
+        270_000,
       ),
     );
 
@@ -237,7 +238,7 @@ describe.runIf(testDriver === 'pglite')('the packed package, installed in a new 
       expect(example, file).toBeDefined();
       await writeFile(join(app, file), forThisServer(example!, usernameFor(file)));
     }
-  }, 300_000);
+  }, 420_000);
 
   afterAll(async () => {
     await server?.close();

@@ -127,6 +127,9 @@ try {
     rssGrowthPercent: rssAtStart.map(
       (start, index) => Math.round((((rssAtEnd[index] ?? 0) - start) / start) * 1000) / 10,
     ),
+    // The least-squares line through the minute samples, from its value at the first sample to its value at the last:
+    // growth that a heap breathing between collections does not fake (the two end points alone can land on a peak).
+    rssFittedGrowthPercent: rssAtStart.map((_, index) => fittedGrowthPercent(samples, index)),
     rssSamples: samples,
     revocationStateSize: stateSize,
     mailOutboxDrained: outboxDrained,
@@ -223,6 +226,20 @@ async function request(query: string, variables: Record<string, unknown>, token?
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: (await response.json()) as unknown };
+}
+
+function fittedGrowthPercent(samples: { second: number; rssMiB: number[] }[], worker: number): number | null {
+  const points = samples.map((sample) => [sample.second, sample.rssMiB[worker] ?? 0] as const);
+  if (points.length < 3) return null;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const slope =
+    points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0) /
+    points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  const first = points[0]![0];
+  const last = points.at(-1)![0];
+  const startValue = meanY + slope * (first - meanX);
+  return Math.round(((slope * (last - first)) / startValue) * 1000) / 10;
 }
 
 function sleep(ms: number): Promise<void> {

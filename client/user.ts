@@ -193,6 +193,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
     async login(username, password) {
       const outcome = dataOrThrow(await client.mutation(LoginDocument, { username, password }, anonymous)).login;
       if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      if (outcome.__typename === 'MfaRequired') throw secondStepUnsupported();
       throw new TesseraError(outcome);
     },
     async logout() {
@@ -247,6 +248,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       const result = await client.mutation(ResetPasswordDocument, { token, newPassword }, anonymous);
       const outcome = dataOrThrow(result).resetPassword;
       if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      if (outcome.__typename === 'MfaRequired') throw secondStepUnsupported();
       throw new TesseraError(outcome);
     },
     async verifyEmail(token) {
@@ -285,4 +287,9 @@ function dataOrThrow<T>(result: OperationResult<T>): T {
   if (result.error) throw result.error;
   if (result.data === undefined) throw new Error('The server returned no data.');
   return result.data;
+}
+
+/** Until the client takes the second step of a login (`verifyMfa`), an account with a second factor is refused here. */
+function secondStepUnsupported(): Error {
+  return new Error('This account has a second factor on, which this client cannot complete yet (verifyMfa).');
 }

@@ -8,6 +8,7 @@ import * as addUsersDisabled from './20261203090000_add_users_disabled.js';
 import * as createMailOutbox from './20261210090000_create_mail_outbox.js';
 import * as verifiedEmailsAndEmailTokens from './20261212090000_verified_emails_and_email_tokens.js';
 import * as createAuthEvents from './20261214090000_create_auth_events.js';
+import * as createMfaFactors from './20261216090000_create_mfa_factors.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261210090000_create_mail_outbox': createMailOutbox,
   '20261212090000_verified_emails_and_email_tokens': verifiedEmailsAndEmailTokens,
   '20261214090000_create_auth_events': createAuthEvents,
+  '20261216090000_create_mfa_factors': createMfaFactors,
 };

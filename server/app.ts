@@ -42,6 +42,12 @@ import { reportingRefusals } from './events/rate-limit-events.js';
 import { mailEnabled } from './mail/mail-settings.js';
 import { createEmailVerificationService, type MailLinkSettings } from './users/email-verification.service.js';
 import { createUserService } from './users/user.service.js';
+import type { StepUpSettings } from './auth/step-up.js';
+import { mfaChallengeIssuer } from './mfa/mfa-challenges.js';
+import { createMfaLoginService } from './mfa/mfa-login.service.js';
+import { mfaMethodsOf } from './mfa/second-factor-codes.js';
+import { createTotpService } from './mfa/totp.service.js';
+import { createSecretBox, secretBoxKey } from './security/secret-box.js';
 
 export interface AppDependencies {
   config: Config;
@@ -51,7 +57,7 @@ export interface AppDependencies {
   /** How tokens are checked for revocation, and where this process's revocations are applied. */
   revocations: Revocations;
   rateLimits: RateLimits;
-  /** What time it is for expiring links from mail; tests move it. */
+  /** What time it is for expiring links from mail, MFA challenges, TOTP codes and step-up; tests move it. */
   clock?: Clock;
   /** The server's metrics (`server.ts` makes them, cluster-aware); by default the app makes its own. */
   metrics?: Metrics;
@@ -87,14 +93,17 @@ export function createApp({
   events.subscribe(logAuthEvent(logger));
   events.subscribe(metrics.authEventListener);
   const rateLimits = reportingRefusals(limits, events);
-  const sessions = createSessionService({ db, settings, revocations, events, rateLimits });
+  const sessions = createSessionService({ db, settings, revocations, events, rateLimits, clock });
+  const secretBox = createSecretBox(secretBoxKey(config.keyEncryptionKey, jwtKey));
+  const stepUp: StepUpSettings = { reauthWindowSeconds: config.reauthWindowSeconds, clock };
+  const askForSecondStep = mfaChallengeIssuer(db, clock);
   const mail: MailLinkSettings = {
     enabled: mailEnabled(config),
     appUrl: config.appUrl,
     emailTokenTtlSeconds: config.emailTokenTtlSeconds,
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
   };
-  const loginSteps = loginSequence(config);
+  const loginSteps = loginSequence(config, (userId) => mfaMethodsOf(db, userId));
   const emailVerification = createEmailVerificationService({ db, revocations, events, mail, rateLimits, clock });
   const services: Services = {
     auth: createAuthService({
@@ -106,6 +115,8 @@ export function createApp({
       rateLimits,
       emailVerification,
       loginSteps,
+      askForSecondStep,
+      stepUp,
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
     sessions,
@@ -119,9 +130,21 @@ export function createApp({
       events,
       sessions,
       loginSteps,
+      askForSecondStep,
       clock,
       logger,
     }),
+    mfaLogin: createMfaLoginService({
+      db,
+      revocations,
+      events,
+      rateLimits,
+      sessions,
+      loginSteps,
+      secretBox,
+      clock,
+    }),
+    totp: createTotpService({ db, revocations, events, rateLimits, secretBox, stepUp, issuer: config.jwtIssuer }),
     auditTrail: createAuditTrailService({ db }),
   };
 

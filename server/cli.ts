@@ -13,7 +13,9 @@ import { createUserService, type UserService } from './users/user.service.js';
 
 /** The operator command. It reads the same environment as the server. */
 const program = new Command('tessera')
-  .description('Operate a Tessera server: migrate its database, create, disable and delete users, change roles.')
+  .description(
+    'Operate a Tessera server: migrate its database, create, disable and delete users, change roles, reset second factors.',
+  )
   .showHelpAfterError();
 
 program
@@ -77,6 +79,23 @@ program
   );
 
 program
+  .command('reset-mfa')
+  .description(
+    "Remove a user's second factors (authenticator app and recovery codes), for a lost device: every session ends " +
+      'and running servers refuse their access tokens; they log in with their password alone.',
+  )
+  .argument('<username>')
+  .action((username: string) =>
+    withUsers(async (users) => {
+      const user = await users.resetMfa({ username });
+      if (!user) return noSuchUser(username);
+      console.log(
+        `${user.username} has no second factor now; their sessions have ended and their tokens no longer work.`,
+      );
+    }),
+  );
+
+program
   .command('enable-user')
   .description('Enable a disabled user: they can log in again.')
   .argument('<username>')
@@ -120,7 +139,8 @@ program
       console.log(
         `Deleted ${counts.revokedTokens} blacklist entries, ${counts.refreshTokens} refresh tokens, ` +
           `${counts.sessions} sessions, ${counts.tombstones} tombstones of deleted users and sessions, ` +
-          `${counts.emailTokens} expired mail links, ${counts.mails} settled mails, ` +
+          `${counts.emailTokens} expired mail links, ${counts.mfaChallenges} expired second login steps, ` +
+          `${counts.mails} settled mails, ` +
           `${counts.authEvents} auth events older than AUDIT_RETENTION.`,
       );
     }),

@@ -106,6 +106,17 @@ export interface Config {
   readonly emailTokenTtlSeconds: number;
   /** `login` refuses an account whose email address is not verified (`EmailNotVerifiedError`). */
   readonly requireVerifiedEmail: boolean;
+  /**
+   * How recent a login must be for step-up changes (`changePassword`, `deleteAccount`, `disableTotp`,
+   * `regenerateRecoveryCodes`): past it they answer `ReauthenticationRequiredError`.
+   */
+  readonly reauthWindowSeconds: number;
+  /**
+   * The 32-byte key that seals TOTP secrets at rest (AES-256-GCM). Unset: derived with HKDF-SHA256 from the JWT
+   * secret (info "tessera totp secrets"), so changing JWT_SECRET then makes every TOTP secret unreadable (users
+   * need `reset-mfa`): set this to rotate JWT_SECRET freely.
+   */
+  readonly keyEncryptionKey: Buffer | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Bearer token that `GET /metrics` asks for; unset: metrics are open outside production, hidden in it. */
   readonly metricsToken: string | undefined;
@@ -201,6 +212,25 @@ function defaultAppUrl(host: string, port: number): string {
   return `http://${name}:${port}/demo/`;
 }
 
+/** 32 bytes as 64 hex digits or as base64 (or base64url); the message never echoes the value. */
+const keyEncryptionKey = z.string().transform((value, ctx): Buffer => {
+  const text = value.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
+  if (key?.length !== 32) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'KEY_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64 (for example `openssl rand -base64 32`)',
+    });
+    return z.NEVER;
+  }
+  return key;
+});
+
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const environment = z.object({
@@ -280,6 +310,8 @@ const environment = z.object({
   PASSWORD_RESET_TTL: duration('PASSWORD_RESET_TTL').default(30 * 60),
   EMAIL_TOKEN_TTL: duration('EMAIL_TOKEN_TTL').default(24 * 3600),
   REQUIRE_VERIFIED_EMAIL: booleanString.default(false),
+  REAUTH_WINDOW: duration('REAUTH_WINDOW').default(10 * 60),
+  KEY_ENCRYPTION_KEY: z.preprocess(emptyAsUndefined, keyEncryptionKey.optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: z.preprocess(
     emptyAsUndefined,
@@ -404,6 +436,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     passwordResetTtlSeconds: vars.PASSWORD_RESET_TTL,
     emailTokenTtlSeconds: vars.EMAIL_TOKEN_TTL,
     requireVerifiedEmail: vars.REQUIRE_VERIFIED_EMAIL,
+    reauthWindowSeconds: vars.REAUTH_WINDOW,
+    keyEncryptionKey: vars.KEY_ENCRYPTION_KEY,
     mailFrom: vars.MAIL_FROM,
     appUrl: vars.APP_URL ?? (vars.NODE_ENV === 'production' ? undefined : defaultAppUrl(vars.HOST, vars.PORT)),
     logLevel: vars.LOG_LEVEL,

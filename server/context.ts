@@ -15,6 +15,8 @@ import type { Role } from './db/database.js';
 import { refreshTokenCookie, type RefreshTokenCookie } from './http/refresh-token-cookie.js';
 import type { EmailVerificationService } from './users/email-verification.service.js';
 import type { UserService } from './users/user.service.js';
+import type { MfaLoginService } from './mfa/mfa-login.service.js';
+import type { TotpService } from './mfa/totp.service.js';
 
 /** Who is asking: set only from a verified, unrevoked access token. */
 export interface Viewer {
@@ -31,6 +33,10 @@ export interface Services {
   readonly passwordReset: PasswordResetService;
   /** Reads the audit trail (`authEvents`, `myAuthEvents`). */
   readonly auditTrail: AuditTrailService;
+  /** The second step of a login (`verifyMfa`). */
+  readonly mfaLogin: MfaLoginService;
+  /** A user's authenticator app and recovery codes. */
+  readonly totp: TotpService;
 }
 
 export interface Context {

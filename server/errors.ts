@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'EMAIL_NOT_VERIFIED',
   'INVALID_TOKEN',
   'MAIL_UNAVAILABLE',
+  'INVALID_MFA_CODE',
+  'REAUTHENTICATION_REQUIRED',
+  'TOTP_ALREADY_ENABLED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -111,5 +114,32 @@ export class MailUnavailableError extends ExpectedError {
   readonly code = 'MAIL_UNAVAILABLE';
   constructor() {
     super('This server does not send mail (SMTP_URL is not set), so this cannot be done here.');
+  }
+}
+
+/** A second-factor code (TOTP or recovery code) that is wrong, already used, or replayed within its window. */
+export class InvalidMfaCodeError extends ExpectedError {
+  override name = 'InvalidMfaCodeError';
+  readonly code = 'INVALID_MFA_CODE';
+  constructor(message = 'The code is wrong or has already been used.') {
+    super(message);
+  }
+}
+
+/** A sensitive change asked with a token whose login is older than REAUTH_WINDOW: log in again, then retry. */
+export class ReauthenticationRequiredError extends ExpectedError {
+  override name = 'ReauthenticationRequiredError';
+  readonly code = 'REAUTHENTICATION_REQUIRED';
+  constructor() {
+    super('For this, log in again first: your last login is too long ago.');
+  }
+}
+
+/** `enrollTotp` while an authenticator is on: turn it off first (which asks for a code from it). */
+export class TotpAlreadyEnabledError extends ExpectedError {
+  override name = 'TotpAlreadyEnabledError';
+  readonly code = 'TOTP_ALREADY_ENABLED';
+  constructor() {
+    super('An authenticator app is already set up. Turn it off first to set up another.');
   }
 }

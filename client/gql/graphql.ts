@@ -9,10 +9,13 @@ export type ErrorCode =
   | 'EMAIL_NOT_VERIFIED'
   | 'EMAIL_TAKEN'
   | 'INVALID_CREDENTIALS'
+  | 'INVALID_MFA_CODE'
   | 'INVALID_REFRESH_TOKEN'
   | 'INVALID_TOKEN'
   | 'MAIL_UNAVAILABLE'
   | 'RATE_LIMITED'
+  | 'REAUTHENTICATION_REQUIRED'
+  | 'TOTP_ALREADY_ENABLED'
   | 'USERNAME_TAKEN'
   | 'VALIDATION';
 
@@ -32,6 +35,8 @@ type ErrorFields_EmailTakenError_Fragment = { code: ErrorCode, message: string }
 
 type ErrorFields_InvalidCredentialsError_Fragment = { code: ErrorCode, message: string };
 
+type ErrorFields_InvalidMfaCodeError_Fragment = { code: ErrorCode, message: string };
+
 type ErrorFields_InvalidRefreshTokenError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_InvalidTokenError_Fragment = { code: ErrorCode, message: string };
@@ -39,6 +44,10 @@ type ErrorFields_InvalidTokenError_Fragment = { code: ErrorCode, message: string
 type ErrorFields_MailUnavailableError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_RateLimitedError_Fragment = { code: ErrorCode, message: string };
+
+type ErrorFields_ReauthenticationRequiredError_Fragment = { code: ErrorCode, message: string };
+
+type ErrorFields_TotpAlreadyEnabledError_Fragment = { code: ErrorCode, message: string };
 
 type ErrorFields_UsernameTakenError_Fragment = { code: ErrorCode, message: string };
 
@@ -49,10 +58,13 @@ export type ErrorFieldsFragment =
   | ErrorFields_EmailNotVerifiedError_Fragment
   | ErrorFields_EmailTakenError_Fragment
   | ErrorFields_InvalidCredentialsError_Fragment
+  | ErrorFields_InvalidMfaCodeError_Fragment
   | ErrorFields_InvalidRefreshTokenError_Fragment
   | ErrorFields_InvalidTokenError_Fragment
   | ErrorFields_MailUnavailableError_Fragment
   | ErrorFields_RateLimitedError_Fragment
+  | ErrorFields_ReauthenticationRequiredError_Fragment
+  | ErrorFields_TotpAlreadyEnabledError_Fragment
   | ErrorFields_UsernameTakenError_Fragment
   | ErrorFields_ValidationError_Fragment
 ;
@@ -84,6 +96,7 @@ export type LoginMutation = { login:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, emailVerified: boolean, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'MfaRequired' }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
@@ -109,6 +122,7 @@ export type ChangePasswordMutation = { changePassword:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, emailVerified: boolean, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ReauthenticationRequiredError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
 
@@ -162,6 +176,7 @@ export type ResetPasswordMutation = { resetPassword:
     | { __typename: 'AuthPayload', accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, username: string, email: string | null, emailVerified: boolean, role: Role, createdAt: string, lastLoginAt: string | null } }
     | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'InvalidTokenError', code: ErrorCode, message: string }
+    | { __typename: 'MfaRequired' }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
@@ -213,6 +228,7 @@ export type DeleteAccountMutation = { deleteAccount:
     | { __typename: 'AccountDeleted', userId: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'ReauthenticationRequiredError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
 

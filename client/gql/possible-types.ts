@@ -18,23 +18,46 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "AuthPayload",
     "InvalidCredentialsError",
     "RateLimitedError",
+    "ReauthenticationRequiredError",
+    "ValidationError"
+  ],
+  "ConfirmTotpResult": [
+    "InvalidMfaCodeError",
+    "RateLimitedError",
+    "RecoveryCodes",
+    "TotpAlreadyEnabledError",
     "ValidationError"
   ],
   "DeleteAccountResult": [
     "AccountDeleted",
     "InvalidCredentialsError",
     "RateLimitedError",
+    "ReauthenticationRequiredError",
     "ValidationError"
+  ],
+  "DisableTotpResult": [
+    "InvalidMfaCodeError",
+    "RateLimitedError",
+    "ReauthenticationRequiredError",
+    "User",
+    "ValidationError"
+  ],
+  "EnrollTotpResult": [
+    "TotpAlreadyEnabledError",
+    "TotpEnrollment"
   ],
   "Error": [
     "AccountDisabledError",
     "EmailNotVerifiedError",
     "EmailTakenError",
     "InvalidCredentialsError",
+    "InvalidMfaCodeError",
     "InvalidRefreshTokenError",
     "InvalidTokenError",
     "MailUnavailableError",
     "RateLimitedError",
+    "ReauthenticationRequiredError",
+    "TotpAlreadyEnabledError",
     "UsernameTakenError",
     "ValidationError"
   ],
@@ -43,6 +66,7 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "AuthPayload",
     "EmailNotVerifiedError",
     "InvalidCredentialsError",
+    "MfaRequired",
     "RateLimitedError",
     "ValidationError"
   ],
@@ -50,6 +74,13 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "AuthPayload",
     "InvalidRefreshTokenError",
     "RateLimitedError"
+  ],
+  "RegenerateRecoveryCodesResult": [
+    "InvalidMfaCodeError",
+    "RateLimitedError",
+    "ReauthenticationRequiredError",
+    "RecoveryCodes",
+    "ValidationError"
   ],
   "RegisterResult": [
     "AuthPayload",
@@ -76,6 +107,7 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "AuthPayload",
     "EmailNotVerifiedError",
     "InvalidTokenError",
+    "MfaRequired",
     "RateLimitedError",
     "ValidationError"
   ],
@@ -84,6 +116,15 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "InvalidTokenError",
     "RateLimitedError",
     "User",
+    "ValidationError"
+  ],
+  "VerifyMfaResult": [
+    "AccountDisabledError",
+    "AuthPayload",
+    "EmailNotVerifiedError",
+    "InvalidMfaCodeError",
+    "InvalidTokenError",
+    "RateLimitedError",
     "ValidationError"
   ]
 };

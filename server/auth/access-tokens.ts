@@ -36,12 +36,28 @@ export interface AccessTokenClaims {
   readonly jti: string;
   /** Expiry, in seconds since the epoch. */
   readonly expiresAt: number;
+  /** How the user proved who they are (RFC 8176: `pwd`, `otp`); undefined in tokens minted before this claim. */
+  readonly amr?: readonly string[];
+  /** When they did, in seconds since the epoch; undefined in tokens minted before this claim. */
+  readonly authTime?: number;
 }
+
+/** The most `amr` values a token may carry: far above the few that exist. */
+const MAX_AMR_VALUES = 8;
 
 /** New claims for an access token, expiring ACCESS_TOKEN_TTL from now, but not after its session ends. */
 export function newAccessTokenRecord(
   settings: TokenSettings,
-  subject: { userId: string; sessionId: string; role: Role; tokenVersion: number; sessionEndsAt: Date },
+  subject: {
+    userId: string;
+    sessionId: string;
+    role: Role;
+    tokenVersion: number;
+    sessionEndsAt: Date;
+    /** How and when the session's user proved who they are: kept by the session, said by each of its tokens. */
+    amr: readonly string[];
+    authTime: Date;
+  },
 ): AccessTokenRecord {
   const issuedAt = Math.floor(Date.now() / 1000);
   const sessionEnds = Math.floor(subject.sessionEndsAt.getTime() / 1000);
@@ -53,13 +69,17 @@ export function newAccessTokenRecord(
     ver: subject.tokenVersion,
     iat: issuedAt,
     exp: Math.max(issuedAt + 1, Math.min(issuedAt + settings.accessTokenTtlSeconds, sessionEnds)),
+    amr: [...subject.amr],
+    auth_time: Math.floor(subject.authTime.getTime() / 1000),
   };
 }
 
 /** Signs claims into a JWT. HMAC is deterministic: the same record always gives the same token. */
 export function signAccessToken(settings: TokenSettings, record: AccessTokenRecord): string {
-  const { sub, sid, jti, role, ver, iat, exp } = record;
-  return jwt.sign({ sid, role, ver, iat, exp }, settings.key, {
+  const { sub, sid, jti, role, ver, iat, exp, amr, auth_time } = record;
+  // Records stored before `amr` and `auth_time` existed are signed again as they were, without them.
+  const login = { ...(amr === undefined ? {} : { amr }), ...(auth_time === undefined ? {} : { auth_time }) };
+  return jwt.sign({ sid, role, ver, iat, exp, ...login }, settings.key, {
     algorithm: ALGORITHM,
     header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
     subject: sub,
@@ -94,7 +114,7 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
   if (header.typ !== ACCESS_TOKEN_TYPE || 'crit' in header || typeof payload !== 'object') {
     throw new AuthFailure('TOKEN_INVALID');
   }
-  const { sub, sid, jti, exp, iat, role, ver } = payload;
+  const { sub, sid, jti, exp, iat, role, ver, amr, auth_time } = payload;
   if (
     typeof sub !== 'string' ||
     !UUID.test(sub) ||
@@ -106,9 +126,28 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
     iat > Math.floor(Date.now() / 1000) + settings.clockToleranceSeconds ||
     (role !== 'USER' && role !== 'ADMIN') ||
     !Number.isInteger(ver) ||
-    (ver as number) < 0
+    (ver as number) < 0 ||
+    !(amr === undefined || isAmr(amr)) ||
+    !(auth_time === undefined || (Number.isInteger(auth_time) && (auth_time as number) >= 0))
   ) {
     throw new AuthFailure('TOKEN_INVALID');
   }
-  return { userId: sub, sessionId: sid, role, tokenVersion: ver as number, jti, expiresAt: exp };
+  return {
+    userId: sub,
+    sessionId: sid,
+    role,
+    tokenVersion: ver as number,
+    jti,
+    expiresAt: exp,
+    ...(amr === undefined ? {} : { amr }),
+    ...(auth_time === undefined ? {} : { authTime: auth_time as number }),
+  };
+}
+
+function isAmr(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_AMR_VALUES &&
+    value.every((entry) => typeof entry === 'string' && /^[a-z]{1,16}$/.test(entry))
+  );
 }

@@ -14,6 +14,8 @@ import { checkWellFormed, USERNAME_MAX_LENGTH } from '../users/user-input.js';
 import type { AccessTokenClaims } from './access-tokens.js';
 import { AuthFailure } from './auth-failure.js';
 import { passLoginSteps, type LoginStep } from './login/login-steps.js';
+import type { SecondStepIssuer } from '../mfa/mfa-challenges.js';
+import { requireRecentLogin, type StepUpSettings } from './step-up.js';
 import { checkNewPassword, isPlausiblePassword } from './password-policy.js';
 import { hashPassword, verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 import { generateRefreshToken } from './refresh-tokens.js';
@@ -58,9 +60,13 @@ export function createAuthService(deps: {
   emailVerification: EmailVerificationService;
   /** Between a checked password and a session (`loginSequence`). */
   loginSteps: readonly LoginStep[];
+  /** What a login gets instead of a pair when a step asks for a second factor. */
+  askForSecondStep: SecondStepIssuer;
+  /** How recent a login `changePassword` and `deleteAccount` need (REAUTH_WINDOW). */
+  stepUp: StepUpSettings;
   requireVerifiedEmail: boolean;
 }): AuthService {
-  const { db, settings, sessions, events, rateLimits, emailVerification, loginSteps } = deps;
+  const { db, settings, sessions, events, rateLimits, emailVerification, loginSteps, stepUp } = deps;
   const changes = deps;
 
   return {
@@ -115,7 +121,8 @@ export function createAuthService(deps: {
       await attempt.succeeded();
       // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
       const user = toUser(row);
-      await passLoginSteps(loginSteps, { user, client }).catch(async (error: unknown) => {
+      const candidate = { user, client, amr: ['pwd'] };
+      const outcome = await passLoginSteps(loginSteps, candidate).catch(async (error: unknown) => {
         if (error instanceof ExpectedError) {
           await events.record({ type: 'LOGIN_FAILED', userId: user.id, client, detail: { reason: error.code } });
         }
@@ -123,10 +130,13 @@ export function createAuthService(deps: {
         if (error instanceof EmailNotVerifiedError) await emailVerification.remind(user, client);
         throw error;
       });
-      return sessions.open(user, client);
+      // A second factor is on: the answer is a challenge for `verifyMfa`, not a pair.
+      if ('askFor' in outcome) throw await deps.askForSecondStep(candidate, 'password', outcome.askFor);
+      return sessions.open(user, client, 'password', candidate.amr);
     },
 
     async changePassword(token, { currentPassword, newPassword }, client) {
+      requireRecentLogin(token, stepUp);
       checkWellFormed('currentPassword', currentPassword);
       checkWellFormed('newPassword', newPassword);
       await rateLimits.attempt('changePassword', { account: token.userId, address: client.ip });
@@ -170,6 +180,7 @@ export function createAuthService(deps: {
     },
 
     async deleteAccount(token, { password }, client) {
+      requireRecentLogin(token, stepUp);
       checkWellFormed('password', password);
       await rateLimits.attempt('deleteAccount', { account: token.userId, address: client.ip });
       const row = await findUserById(db, token.userId);

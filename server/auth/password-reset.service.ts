@@ -19,6 +19,7 @@ import type { MailLinkSettings, QueuedMail } from '../users/email-verification.s
 import { checkEmail, checkWellFormed } from '../users/user-input.js';
 import { toUser } from '../users/user.js';
 import type { LoginStep } from './login/login-steps.js';
+import type { SecondStepIssuer } from '../mfa/mfa-challenges.js';
 import { passLoginSteps } from './login/login-steps.js';
 import { checkNewPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
@@ -40,7 +41,8 @@ export interface PasswordResetService {
   /**
    * Uses a reset link's token: sets the new password, ends every session of the account (every older access token
    * is refused on every process before this answers), marks the address verified (the mail reached it) and opens a
-   * new session through the login steps.
+   * new session through the login steps (or, with a second factor on, throws `MfaRequired`: the password is changed,
+   * and `verifyMfa` opens the session).
    */
   reset(token: string, newPassword: string, client: ClientInfo): Promise<AuthPayload>;
 }
@@ -53,6 +55,8 @@ export function createPasswordResetService(deps: {
   events: AuthEventLog;
   sessions: SessionService;
   loginSteps: readonly LoginStep[];
+  /** What a reset gets instead of a pair when a step asks for a second factor. */
+  askForSecondStep: SecondStepIssuer;
   clock: Clock;
   logger: Logger;
 }): PasswordResetService {
@@ -115,9 +119,11 @@ export function createPasswordResetService(deps: {
       if (problem) throw new ValidationError('newPassword', problem);
       // The mail reached the address it was sent to: if that is still the account's, it is proved now.
       const provesEmail = row.email !== null && row.email.toLowerCase() === token.email.toLowerCase();
-      await passLoginSteps(loginSteps, {
+      // The new password is what they know now: a second factor, when on, is still asked for (a mailbox is not one).
+      const outcome = await passLoginSteps(loginSteps, {
         user: { ...toUser(row), emailVerified: row.email_verified || provesEmail },
         client,
+        amr: ['pwd'],
       });
       const passwordHash = await hashPassword(newPassword);
 
@@ -138,6 +144,10 @@ export function createPasswordResetService(deps: {
         unit.record({ type: 'PASSWORD_RESET', userId: row.id, client, detail: { count: ended.length } });
         return toUser(updated);
       });
+      // The password is changed (the link is used up); the session waits for the second factor.
+      if ('askFor' in outcome) {
+        throw await deps.askForSecondStep({ user, client, amr: ['pwd'] }, 'password-reset', outcome.askFor);
+      }
       return sessions.open(user, client, 'password-reset');
     },
   };

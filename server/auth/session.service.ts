@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Kysely } from 'kysely';
 
+import { systemClock, type Clock } from '../clock.js';
 import type { Database, RefreshTokenRow } from '../db/database.js';
 import { findRefreshToken, findRefreshTokenForUpdate, markRefreshTokenSpent } from '../db/refresh-token.repository.js';
 import { insertRevokedToken } from '../db/revoked-token.repository.js';
@@ -33,9 +34,10 @@ import { issueTokenPair, preparePair, tokenPairPayload, type AuthPayload, type S
 export interface SessionService {
   /**
    * Starts a session for a user who just proved who they are (recording the login, `LOGIN_SUCCEEDED`, with how they
-   * proved it), and returns its first pair.
+   * proved it), and returns its first pair. `amr` (RFC 8176; `pwd` unless said) is what its tokens say the user
+   * proved, now (`auth_time`).
    */
-  open(user: User, client: ClientInfo, method?: LoginMethod): Promise<AuthPayload>;
+  open(user: User, client: ClientInfo, method?: LoginMethod, amr?: readonly string[]): Promise<AuthPayload>;
   /** Rotates a refresh token: the one presented is spent and a new pair returned. */
   refresh(refreshToken: string, client: ClientInfo): Promise<AuthPayload>;
   /** Ends the session of an access token and blacklists the token itself. */
@@ -52,6 +54,10 @@ export interface SessionService {
 /** How a login proved who it is, as the audit trail tells it. */
 export type LoginMethod = 'password' | 'registration' | 'password-reset';
 
+export function isLoginMethod(value: string): value is LoginMethod {
+  return value === 'password' || value === 'registration' || value === 'password-reset';
+}
+
 type RefreshOutcome = { ok: AuthPayload } | { refused: 'invalid' } | { refused: 'reuse'; sessionId: string };
 
 export function createSessionService(deps: {
@@ -60,8 +66,10 @@ export function createSessionService(deps: {
   revocations: RevocationSink;
   events: AuthEventLog;
   rateLimits: RateLimits;
+  /** What time a login happens (`auth_time`), which step-up compares with the same clock. */
+  clock?: Clock;
 }): SessionService {
-  const { db, settings, events, rateLimits } = deps;
+  const { db, settings, events, rateLimits, clock = systemClock } = deps;
   const changes = deps;
 
   /** A spent token presented again: the same successor pair if this is a quick repeat of the same refresh. */
@@ -88,8 +96,9 @@ export function createSessionService(deps: {
   }
 
   return {
-    async open(user, client, method = 'password') {
+    async open(user, client, method = 'password', amr = ['pwd']) {
       const now = new Date();
+      const authTime = new Date(clock.now());
       const sessionId = randomUUID();
       const absoluteExpiresAt = new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000);
       const refreshToken = generateRefreshToken();
@@ -97,6 +106,7 @@ export function createSessionService(deps: {
         user,
         sessionId,
         sessionEndsAt: absoluteExpiresAt,
+        login: { amr, authTime },
         refreshToken,
         now,
       });
@@ -114,6 +124,8 @@ export function createSessionService(deps: {
           access_expires_at: new Date(access.exp * 1000),
           user_agent: client.userAgent,
           ip: client.ip,
+          amr: amr.join(' '),
+          auth_time: authTime,
         },
         refreshToken: refreshTokenRow,
       });

@@ -16,6 +16,17 @@ export interface AuthPayload {
   readonly user: User;
 }
 
+/** How and when a session's user proved who they are (RFC 8176 `amr`, and `auth_time`). */
+export interface SessionLogin {
+  readonly amr: readonly string[];
+  readonly authTime: Date;
+}
+
+/** A session's `amr` column (values separated by spaces) as a list. */
+export function amrOf(stored: string): string[] {
+  return stored.split(' ').filter(Boolean);
+}
+
 export interface SessionSettings {
   readonly tokens: TokenSettings;
   readonly refreshTokenTtlSeconds: number;
@@ -34,6 +45,7 @@ export async function issueTokenPair(
     user,
     sessionId: session.id,
     sessionEndsAt: session.absolute_expires_at,
+    login: { amr: amrOf(session.amr), authTime: session.auth_time },
     refreshToken,
     now,
   });
@@ -51,7 +63,15 @@ export async function issueTokenPair(
  */
 export function preparePair(
   settings: SessionSettings,
-  pair: { user: User; sessionId: string; sessionEndsAt: Date; refreshToken: string; now: Date },
+  pair: {
+    user: User;
+    sessionId: string;
+    sessionEndsAt: Date;
+    /** How and when the session's user proved who they are (kept on the session). */
+    login: SessionLogin;
+    refreshToken: string;
+    now: Date;
+  },
 ): { access: AccessTokenRecord; refreshExpiresAt: Date; refreshTokenRow: Insertable<RefreshTokensTable> } {
   const access = newAccessTokenRecord(settings.tokens, {
     userId: pair.user.id,
@@ -59,6 +79,8 @@ export function preparePair(
     role: pair.user.role,
     tokenVersion: pair.user.tokenVersion,
     sessionEndsAt: pair.sessionEndsAt,
+    amr: pair.login.amr,
+    authTime: pair.login.authTime,
   });
   const refreshExpiresAt = earlier(
     new Date(pair.now.getTime() + settings.refreshTokenTtlSeconds * 1000),

@@ -10,6 +10,9 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   email_tokens: EmailTokensTable;
   auth_events: AuthEventsTable;
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -60,7 +63,8 @@ export type SessionRevokedReason =
   | 'REFRESH_TOKEN_REUSE'
   | 'PASSWORD_CHANGED'
   | 'PASSWORD_RESET'
-  | 'ACCOUNT_DISABLED';
+  | 'ACCOUNT_DISABLED'
+  | 'MFA_RESET';
 
 export interface SessionsTable {
   id: string;
@@ -77,6 +81,10 @@ export interface SessionsTable {
   revoked_reason: SessionRevokedReason | null;
   user_agent: string | null;
   ip: string | null;
+  /** How the user proved who they are, as RFC 8176 values separated by spaces (`pwd otp`): every token says it. */
+  amr: ColumnType<string, string | undefined, string>;
+  /** When the user proved it (the login, not a refresh): step-up checks it against REAUTH_WINDOW. */
+  auth_time: ColumnType<Date, Date | undefined, Date>;
 }
 
 /**
@@ -99,6 +107,10 @@ export interface AccessTokenRecord {
   ver: number;
   iat: number;
   exp: number;
+  /** RFC 8176 methods of the login (absent from tokens minted before second factors existed). */
+  amr?: string[];
+  /** When the user logged in, in seconds since the epoch (absent from tokens minted before). */
+  auth_time?: number;
 }
 
 export interface RefreshTokensTable {
@@ -152,3 +164,44 @@ export interface AuthEventsTable {
   /** JSON (`AuthEventDetail`); written as text, read back as an object. */
   detail: ColumnType<Record<string, unknown>, string, string>;
 }
+
+/** A second factor: today a TOTP authenticator. Unconfirmed: an enrolment in progress. */
+export interface MfaFactorsTable {
+  id: string;
+  user_id: string;
+  kind: 'totp';
+  /** The TOTP secret sealed by `security/secret-box.ts` (AES-256-GCM); never stored in clear. */
+  secret_sealed: string;
+  created_at: Generated<Date>;
+  confirmed_at: Date | null;
+  /** The latest TOTP time step a code was accepted for: a code of this step or an earlier one is a replay. */
+  last_used_step: number | null;
+}
+
+/** A recovery code's SHA-256; the row is deleted when the code is used. */
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+}
+
+/** The second step of a login that is waiting for a code. Single use; dead after too many wrong codes. */
+export interface MfaChallengesTable {
+  /** SHA-256 of the challenge handed to the client. */
+  challenge_hash: string;
+  user_id: string;
+  /** What it accepts, separated by spaces (`TOTP RECOVERY_CODE`). */
+  methods: string;
+  /** How the login began (`password`, `password-reset`). */
+  login_method: string;
+  /** What the first step proved, RFC 8176 values separated by spaces. */
+  amr: string;
+  ip: string | null;
+  user_agent: string | null;
+  failed_attempts: Generated<number>;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+export type MfaFactorRow = Selectable<MfaFactorsTable>;
+export type MfaChallengeRow = Selectable<MfaChallengesTable>;

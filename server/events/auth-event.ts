@@ -7,6 +7,10 @@ export const AUTH_EVENT_TYPES = [
   'LOGIN_FAILED',
   'MFA_PASSED',
   'MFA_FAILED',
+  'MFA_ENABLED',
+  'MFA_DISABLED',
+  'MFA_RESET',
+  'RECOVERY_CODES_REGENERATED',
   'TOKEN_REFRESHED',
   'REFRESH_TOKEN_REUSED',
   'LOGGED_OUT',
@@ -42,7 +46,7 @@ export interface AuthEventDetail {
   readonly actorId?: string;
   /** How a change was made when no user made it: `cli` (the operator's commands). */
   readonly via?: string;
-  /** How a login proved who it is: `password`, `registration`, `password-reset`. */
+  /** How a login proved who it is: `password`, `registration`, `password-reset`; a second factor: `totp`, `recovery-code`. */
   readonly method?: string;
   readonly count?: number;
 }

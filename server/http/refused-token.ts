@@ -10,6 +10,8 @@ import { authFailureError, type Context } from '../context.js';
  */
 const NO_VIEWER_NEEDED = new Set([
   'login',
+  // The second step of a login: the client still holds whatever stale token made it log in again.
+  'verifyMfa',
   'register',
   'refreshToken',
   // The ways back in from a mail's link: a stale token saved in the client must not block them.

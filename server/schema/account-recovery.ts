@@ -9,6 +9,7 @@ import {
   EmailNotVerifiedError,
   ValidationError,
 } from '../errors.js';
+import { MfaRequired } from '../auth/login/mfa-required.js';
 import { AuthPayloadType, deliver, rethrowAuthFailure } from './auth.js';
 import { builder } from './builder.js';
 import { UserType } from './user.js';
@@ -88,9 +89,17 @@ builder.mutationFields((t) => ({
     description:
       "Sets a new password with the token from a reset mail's link (`#action=reset-password&token=…`), and logs in " +
       '(a new session). Every other session ends and every access token minted before is refused on every server ' +
-      'before this answers. The link works once; the address it was mailed to counts as verified.',
+      'before this answers. The link works once; the address it was mailed to counts as verified. With a second ' +
+      'factor on, the password is changed and the answer is `MfaRequired`: `verifyMfa` opens the session.',
     errors: {
-      types: [InvalidTokenError, ValidationError, AccountDisabledError, EmailNotVerifiedError, RateLimitedError],
+      types: [
+        MfaRequired,
+        InvalidTokenError,
+        ValidationError,
+        AccountDisabledError,
+        EmailNotVerifiedError,
+        RateLimitedError,
+      ],
       union: { name: 'ResetPasswordResult' },
     },
     args: {

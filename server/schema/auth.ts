@@ -1,4 +1,5 @@
 import { AuthFailure } from '../auth/auth-failure.js';
+import { MfaRequired } from '../auth/login/mfa-required.js';
 import type { AuthPayload } from '../auth/token-pair.js';
 import { authFailureError, type Context } from '../context.js';
 import {
@@ -8,6 +9,7 @@ import {
   InvalidCredentialsError,
   InvalidRefreshTokenError,
   RateLimitedError,
+  ReauthenticationRequiredError,
   UsernameTakenError,
   ValidationError,
 } from '../errors.js';
@@ -69,9 +71,17 @@ builder.mutationFields((t) => ({
     type: AuthPayloadType,
     description:
       'Opens a new session. `AccountDisabledError` and `EmailNotVerifiedError` (with REQUIRE_VERIFIED_EMAIL) answer ' +
-      'only the right password; a wrong one is `InvalidCredentialsError`, as for anyone.',
+      'only the right password; a wrong one is `InvalidCredentialsError`, as for anyone. With a second factor on, ' +
+      'the right password answers `MfaRequired` (no token yet): send a code with `verifyMfa`.',
     errors: {
-      types: [InvalidCredentialsError, AccountDisabledError, EmailNotVerifiedError, ValidationError, RateLimitedError],
+      types: [
+        MfaRequired,
+        InvalidCredentialsError,
+        AccountDisabledError,
+        EmailNotVerifiedError,
+        ValidationError,
+        RateLimitedError,
+      ],
       union: { name: 'LoginResult' },
     },
     args: {
@@ -107,10 +117,10 @@ builder.mutationFields((t) => ({
     type: AuthPayloadType,
     description:
       "Changes the viewer's password. Every other session ends, every access token minted before stops working, " +
-      'and this session gets a fresh pair.',
+      'and this session gets a fresh pair. Needs a login within REAUTH_WINDOW.',
     authScopes: { loggedIn: true },
     errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      types: [InvalidCredentialsError, ReauthenticationRequiredError, ValidationError, RateLimitedError],
       union: { name: 'ChangePasswordResult' },
     },
     args: {
@@ -127,10 +137,10 @@ builder.mutationFields((t) => ({
     description:
       "Deletes the viewer's account, with every session and token of it, once the password is confirmed. Answered " +
       'once every server refuses its access tokens; the username is free again. In cookie mode it also clears the ' +
-      'refresh cookie.',
+      'refresh cookie. Needs a login within REAUTH_WINDOW.',
     authScopes: { loggedIn: true },
     errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      types: [InvalidCredentialsError, ReauthenticationRequiredError, ValidationError, RateLimitedError],
       union: { name: 'DeleteAccountResult' },
     },
     args: { password: t.arg.string({ required: true }) },

@@ -5,10 +5,13 @@ import {
   ERROR_CODES,
   type ExpectedError,
   InvalidCredentialsError,
+  InvalidMfaCodeError,
   InvalidRefreshTokenError,
   InvalidTokenError,
   MailUnavailableError,
   RateLimitedError,
+  ReauthenticationRequiredError,
+  TotpAlreadyEnabledError,
   UsernameTakenError,
   ValidationError,
 } from '../errors.js';
@@ -98,4 +101,29 @@ builder.objectType(MailUnavailableError, {
   description: 'This server sends no mail (production without SMTP_URL), so nothing that needs a mail can be done.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof MailUnavailableError,
+});
+
+builder.objectType(InvalidMfaCodeError, {
+  name: 'InvalidMfaCodeError',
+  description:
+    'The second-factor code is wrong, already used (a recovery code), or replayed within its window (a TOTP code). ' +
+    'At `verifyMfa`, the fifth wrong code kills the challenge: log in again.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidMfaCodeError,
+});
+
+builder.objectType(ReauthenticationRequiredError, {
+  name: 'ReauthenticationRequiredError',
+  description:
+    "The access token's login (`auth_time`) is older than REAUTH_WINDOW: log in again (with the second factor, " +
+    'when on), then retry with the new token.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ReauthenticationRequiredError,
+});
+
+builder.objectType(TotpAlreadyEnabledError, {
+  name: 'TotpAlreadyEnabledError',
+  description: 'An authenticator app is already set up: turn it off (`disableTotp`) before setting up another.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof TotpAlreadyEnabledError,
 });

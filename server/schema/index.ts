@@ -5,5 +5,6 @@ import './auth.js';
 import './account-recovery.js';
 import './session.js';
 import './auth-events.js';
+import './mfa.js';
 
 export const schema = builder.toSchema();

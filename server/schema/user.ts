@@ -35,6 +35,13 @@ export const UserType = builder.objectRef<User>('User').implement({
         'themself and to admins; FORBIDDEN to anyone else.',
       authScopes: (user) => ({ $any: { self: user.id, admin: true } }),
     }),
+    mfaEnabled: t.boolean({
+      description:
+        'An authenticator app is on: `login` asks for a code (`MfaRequired`). Visible to the user themself and to ' +
+        'admins; FORBIDDEN to anyone else.',
+      authScopes: (user) => ({ $any: { self: user.id, admin: true } }),
+      resolve: (user, _args, { services }) => services.totp.isEnabled(user.id),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastLoginAt: t.expose('lastLoginAt', { type: 'DateTime', nullable: true }),
   }),

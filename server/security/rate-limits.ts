@@ -14,7 +14,15 @@ import { addressKey } from './address-key.js';
 
 /** The mutations other than `login`: each attempt costs a point of the address and, when given, of the account. */
 export type LimitedAction =
-  'register' | 'refreshToken' | 'changePassword' | 'deleteAccount' | 'changeEmail' | 'verifyEmail' | 'resetPassword';
+  | 'register'
+  | 'refreshToken'
+  | 'changePassword'
+  | 'deleteAccount'
+  | 'changeEmail'
+  | 'verifyEmail'
+  | 'resetPassword'
+  | 'verifyMfa'
+  | 'manageMfa';
 
 /** The mutations that send a mail: each is also counted per recipient (RATE_LIMIT_MAIL). */
 export type MailAction = 'requestEmailVerification' | 'requestPasswordReset' | 'changeEmail';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
+import { deleteSecondFactors } from '../db/mfa.repository.js';
 import { revokeSessions } from '../db/session.repository.js';
 import {
   disableUser,
@@ -44,6 +45,12 @@ export interface UserService {
    * them again (they log in anew: no session comes back). Null when there is no such user.
    */
   setDisabled(user: UserReference, disabled: boolean, by?: Actor): Promise<User | null>;
+  /**
+   * For a lost authenticator: removes every second factor and recovery code of a user and ends every session (each
+   * process refuses their access tokens before this answers). They log in with their password alone and may set up a
+   * new authenticator. Null when there is no such user.
+   */
+  resetMfa(user: UserReference, by?: Actor): Promise<User | null>;
   /**
    * Deletes a user with their sessions and tokens; answers once every process refuses their tokens. False when there
    * is no such user.
@@ -115,6 +122,22 @@ export function createUserService(deps: {
         const updated = await disableUser(trx, id);
         if (updated) unit.revoke(userVersionRaised(updated));
         return updated;
+      });
+      return row ? toUser(row) : null;
+    },
+
+    async resetMfa(user, by) {
+      const id = await idOf(user);
+      if (id === undefined) return null;
+      const row = await inUnitOfWork(changes, async (trx, unit) => {
+        // The user's row first, then their factors and sessions, as every writer of several sessions does.
+        if (!(await lockUser(trx, id))) return undefined;
+        const factors = await deleteSecondFactors(trx, id);
+        const ended = await revokeSessions(trx, { userId: id }, 'MFA_RESET');
+        unit.revoke(...ended.map(sessionRevoked));
+        const { client, detail } = actorOf(by);
+        unit.record({ type: 'MFA_RESET', userId: id, client, detail: { ...detail, count: factors } });
+        return findUserById(trx, id);
       });
       return row ? toUser(row) : null;
     },

@@ -113,7 +113,7 @@ describe.runIf(testDriver === 'postgres')('tessera (on Postgres)', () => {
     const result = await runTessera(['prune'], env());
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^Deleted \d+ blacklist entries, \d+ refresh tokens, \d+ sessions, \d+ tombstones of deleted users and sessions, \d+ expired mail links, \d+ settled mails, \d+ auth events older than AUDIT_RETENTION\.\n$/,
+      /^Deleted \d+ blacklist entries, \d+ refresh tokens, \d+ sessions, \d+ tombstones of deleted users and sessions, \d+ expired mail links, \d+ expired second login steps, \d+ settled mails, \d+ auth events older than AUDIT_RETENTION\.\n$/,
     );
   });
 });

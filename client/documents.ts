@@ -8,6 +8,7 @@ export const UserFieldsFragment = graphql(`
     username
     email
     emailVerified
+    mfaEnabled
     role
     createdAt
     lastLoginAt
@@ -50,6 +51,10 @@ export const LoginDocument = graphql(`
   mutation Login($username: String!, $password: String!) {
     login(username: $username, password: $password) {
       __typename
+      ... on MfaRequired {
+        challenge
+        methods
+      }
       ...AuthPayloadFields
       ...ErrorFields
     }
@@ -131,6 +136,10 @@ export const ResetPasswordDocument = graphql(`
   mutation ResetPassword($token: String!, $newPassword: String!) {
     resetPassword(token: $token, newPassword: $newPassword) {
       __typename
+      ... on MfaRequired {
+        challenge
+        methods
+      }
       ...AuthPayloadFields
       ...ErrorFields
     }
@@ -177,6 +186,64 @@ export const DeleteAccountDocument = graphql(`
       __typename
       ... on AccountDeleted {
         userId
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const VerifyMfaDocument = graphql(`
+  mutation VerifyMfa($challenge: String!, $code: String!) {
+    verifyMfa(challenge: $challenge, code: $code) {
+      __typename
+      ...AuthPayloadFields
+      ...ErrorFields
+    }
+  }
+`);
+
+export const EnrollTotpDocument = graphql(`
+  mutation EnrollTotp {
+    enrollTotp {
+      __typename
+      ... on TotpEnrollment {
+        secret
+        uri
+        qrCodeSvg
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const ConfirmTotpDocument = graphql(`
+  mutation ConfirmTotp($code: String!) {
+    confirmTotp(code: $code) {
+      __typename
+      ... on RecoveryCodes {
+        codes
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const DisableTotpDocument = graphql(`
+  mutation DisableTotp($code: String!) {
+    disableTotp(code: $code) {
+      __typename
+      ...UserFields
+      ...ErrorFields
+    }
+  }
+`);
+
+export const RegenerateRecoveryCodesDocument = graphql(`
+  mutation RegenerateRecoveryCodes($code: String!) {
+    regenerateRecoveryCodes(code: $code) {
+      __typename
+      ... on RecoveryCodes {
+        codes
       }
       ...ErrorFields
     }

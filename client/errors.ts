@@ -1,6 +1,6 @@
-import type { ErrorCode } from './gql/graphql.js';
+import type { ErrorCode, MfaMethod, UserFieldsFragment } from './gql/graphql.js';
 
-export type { ErrorCode };
+export type { ErrorCode, MfaMethod };
 
 /**
  * An expected failure, as the schema types it: wrong credentials, a refused argument, a taken username, a spent
@@ -28,5 +28,53 @@ export class TesseraError extends Error {
     super(failure.message);
     this.code = failure.code;
     this.field = failure.field ?? undefined;
+  }
+}
+
+/**
+ * Not a failure: the password was right and the account has a second factor on, so `User.login` (or
+ * `User.resetPassword`) needs one more step before there is a session. No token is kept yet. Ask the user for a code
+ * from their authenticator app (or one of their recovery codes) and call `verify(code)`, which logs in as `login`
+ * would have: the pair is kept, `User.token()` becomes true and listeners hear a `login`. The step works for 5
+ * minutes; a wrong code rejects with `TesseraError` `INVALID_MFA_CODE` and `verify` can be called again (the fifth
+ * wrong code ends it: `INVALID_TOKEN`, log in again).
+ *
+ * A rejection rather than a resolved value, so that `login` keeps resolving to the logged-in user and no caller can
+ * mistake a half-done login for a session.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await User.login(username, password);
+ * } catch (error) {
+ *   if (!(error instanceof SecondFactorRequired)) throw error;
+ *   // error.methods: ['TOTP', 'RECOVERY_CODE']
+ *   const user = await error.verify(await askForCode());
+ * }
+ * ```
+ */
+export class SecondFactorRequired extends Error {
+  override name = 'SecondFactorRequired';
+  /** What the user can answer with: `TOTP` (a code from the authenticator app), `RECOVERY_CODE`. */
+  readonly methods: readonly MfaMethod[];
+  readonly #verify: (code: string) => Promise<UserFieldsFragment>;
+
+  /** @internal Made by the client, with the server's challenge. */
+  constructor(methods: readonly MfaMethod[], verify: (code: string) => Promise<UserFieldsFragment>) {
+    super('The account has a second factor on: verify a code from the authenticator app, or a recovery code.');
+    this.methods = methods;
+    this.#verify = verify;
+  }
+
+  /**
+   * Sends the code (6 digits from the authenticator app, or a recovery code) and, when right, logs in.
+   * @returns The user, now logged in.
+   * @throws `TesseraError` with code `INVALID_MFA_CODE` (wrong, used or replayed code: call again with another),
+   *   `INVALID_TOKEN` (the step expired, was used, or died at the fifth wrong code: log in again),
+   *   `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED`, `RATE_LIMITED` or `VALIDATION`.
+   * @example `const user = await error.verify('123456');`
+   */
+  verify(code: string): Promise<UserFieldsFragment> {
+    return this.#verify(code);
   }
 }

@@ -7,7 +7,7 @@ import { ServerClock } from './server-clock.js';
 import { defaultTokenStorage, type TokenStorage } from './token-storage.js';
 import { createUserApi, type UserApi } from './user.js';
 
-export { TesseraError, type ErrorCode } from './errors.js';
+export { SecondFactorRequired, TesseraError, type ErrorCode, type MfaMethod } from './errors.js';
 export type { AuthChange, AuthChangeType } from './auth-session.js';
 export {
   defaultTokenStorage,
@@ -16,7 +16,7 @@ export {
   type StoredSession,
   type TokenStorage,
 } from './token-storage.js';
-export type { TesseraSession, TesseraUser, UserApi } from './user.js';
+export type { TesseraSession, TesseraUser, TotpEnrollment, UserApi } from './user.js';
 
 export interface TesseraClientOptions {
   /** The GraphQL endpoint, e.g. `https://auth.example.com/graphql`. */

@@ -5,11 +5,15 @@ import { SKIP_AUTH } from './auth-exchange.js';
 import {
   ChangeEmailDocument,
   ChangePasswordDocument,
+  ConfirmTotpDocument,
   DeleteAccountDocument,
+  DisableTotpDocument,
+  EnrollTotpDocument,
   LoginDocument,
   LogoutAllDocument,
   LogoutDocument,
   MeDocument,
+  RegenerateRecoveryCodesDocument,
   RegisterDocument,
   RequestEmailVerificationDocument,
   RequestPasswordResetDocument,
@@ -17,14 +21,24 @@ import {
   RevokeSessionDocument,
   SessionsDocument,
   VerifyEmailDocument,
+  VerifyMfaDocument,
 } from './documents.js';
-import { TesseraError } from './errors.js';
-import type { AuthPayloadFieldsFragment, SessionsQuery, UserFieldsFragment } from './gql/graphql.js';
+import { SecondFactorRequired, TesseraError } from './errors.js';
+import type { AuthPayloadFieldsFragment, MfaMethod, SessionsQuery, UserFieldsFragment } from './gql/graphql.js';
 import type { ServerClock } from './server-clock.js';
 import { toStoredSession } from './stored-session.js';
 
 export type TesseraUser = UserFieldsFragment;
 export type TesseraSession = SessionsQuery['sessions'][number];
+/** An authenticator app to set up (`User.enrollTotp`). */
+export interface TotpEnrollment {
+  /** Base32, for typing into the app by hand. */
+  secret: string;
+  /** The `otpauth://totp/…` URI the QR code holds. */
+  uri: string;
+  /** The URI as a QR code, an SVG document. */
+  qrCodeSvg: string;
+}
 
 /** The logged-in user of this client, after the classic front-end `User` helper. */
 export interface UserApi {
@@ -39,9 +53,19 @@ export interface UserApi {
   register(username: string, email: string | null, password: string): Promise<TesseraUser>;
   /**
    * Logs in and keeps the token pair.
-   * @throws `TesseraError` with code `INVALID_CREDENTIALS`, `ACCOUNT_DISABLED`, `RATE_LIMITED`, or
-   *   `EMAIL_NOT_VERIFIED` (a server with REQUIRE_VERIFIED_EMAIL, an address not confirmed yet).
-   * @example `await User.login('alice', 'a long passphrase');`
+   * @throws `SecondFactorRequired` when the password was right and the account has a second factor on: no session
+   *   yet; call its `verify(code)` with a code from the authenticator app (or a recovery code) to log in. Or
+   *   `TesseraError` with code `INVALID_CREDENTIALS`, `ACCOUNT_DISABLED`, `RATE_LIMITED`, or `EMAIL_NOT_VERIFIED` (a
+   *   server with REQUIRE_VERIFIED_EMAIL, an address not confirmed yet).
+   * @example
+   * ```ts
+   * try {
+   *   await User.login('alice', 'a long passphrase');
+   * } catch (error) {
+   *   if (!(error instanceof SecondFactorRequired)) throw error;
+   *   await error.verify(await askForCode(error.methods));
+   * }
+   * ```
    */
   login(username: string, password: string): Promise<TesseraUser>;
   /**
@@ -116,7 +140,8 @@ export interface UserApi {
    * Sets a new password with the token from a reset mail's link, and logs in: keeps the new pair, as `login` does.
    * Every other session of the account ends. The link works once.
    * @returns The user, now logged in.
-   * @throws `TesseraError` with code `INVALID_TOKEN` (unknown, used, replaced by a newer mail, or expired: ask for a
+   * @throws `SecondFactorRequired` when the account has a second factor on: the password is changed, and its
+   *   `verify(code)` logs in (as for `login`). Or `TesseraError` with code `INVALID_TOKEN` (unknown, used, replaced by a newer mail, or expired: ask for a
    *   new mail), `VALIDATION` (see `field`: `newPassword`), `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or
    *   `RATE_LIMITED`. A refused new password leaves the link working.
    * @example
@@ -167,6 +192,43 @@ export interface UserApi {
    */
   deleteAccount(password: string): Promise<string>;
   /**
+   * Starts setting up an authenticator app: show `qrCodeSvg` (or `secret`, to type in) and confirm with a code from
+   * the app (`confirmTotp`). Until confirmed, nothing changes at login; a new start replaces one not confirmed.
+   * @throws `TesseraError` with code `TOTP_ALREADY_ENABLED` (turn it off first: `disableTotp`).
+   * @example
+   * ```ts
+   * const { qrCodeSvg } = await User.enrollTotp();
+   * const recoveryCodes = await User.confirmTotp(await askForCode());
+   * ```
+   */
+  enrollTotp(): Promise<TotpEnrollment>;
+  /**
+   * Turns the authenticator app on with a current code from it; from now on `login` throws `SecondFactorRequired`.
+   * The user this client keeps gets `mfaEnabled` true and listeners hear a `refresh`.
+   * @returns 10 recovery codes, shown this once: each logs in once in place of a code from the app.
+   * @throws `TesseraError` with code `INVALID_MFA_CODE`, `TOTP_ALREADY_ENABLED`, `VALIDATION` or `RATE_LIMITED`.
+   * @example `const recoveryCodes = await User.confirmTotp('123456');`
+   */
+  confirmTotp(code: string): Promise<string[]>;
+  /**
+   * Turns the second factor off with a code from the app or a recovery code; needs a recent login (REAUTH_WINDOW).
+   * The user this client keeps gets `mfaEnabled` false and listeners hear a `refresh`.
+   * @returns The user.
+   * @throws `TesseraError` with code `INVALID_MFA_CODE`, `REAUTHENTICATION_REQUIRED` (log in again, then retry),
+   *   `VALIDATION` or `RATE_LIMITED`.
+   * @example `await User.disableTotp('123456');`
+   */
+  disableTotp(code: string): Promise<TesseraUser>;
+  /**
+   * Replaces the recovery codes (the old ones stop working), with a code from the app or a recovery code; needs a
+   * recent login (REAUTH_WINDOW).
+   * @returns The 10 new recovery codes, shown this once.
+   * @throws `TesseraError` with code `INVALID_MFA_CODE`, `REAUTHENTICATION_REQUIRED` (log in again, then retry),
+   *   `VALIDATION` or `RATE_LIMITED`.
+   * @example `const recoveryCodes = await User.regenerateRecoveryCodes('123456');`
+   */
+  regenerateRecoveryCodes(code: string): Promise<string[]>;
+  /**
    * Calls `listener` on every login, refresh and logout, including those made in another tab.
    * @returns A function that stops the calls.
    * @example `const stop = User.onChange(({ type, user }) => render(user));`
@@ -183,6 +245,23 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
     return payload.user;
   }
 
+  /** The second step of a login that answered `MfaRequired`, handed over as a rejection. */
+  function secondFactorRequired(required: { challenge: string; methods: MfaMethod[] }): SecondFactorRequired {
+    return new SecondFactorRequired(required.methods, async (code) => {
+      const variables = { challenge: required.challenge, code };
+      const outcome = dataOrThrow(await client.mutation(VerifyMfaDocument, variables, anonymous)).verifyMfa;
+      if (outcome.__typename === 'AuthPayload') return keep(outcome);
+      throw new TesseraError(outcome);
+    });
+  }
+
+  /** Updates the user this client keeps, when it is the one logged in (listeners hear a `refresh`). */
+  async function updateKept(changes: Partial<TesseraUser>): Promise<void> {
+    await session.ready;
+    const current = session.current?.user;
+    if (current) await session.updateUser({ ...current, ...changes });
+  }
+
   return {
     async register(username, email, password) {
       const result = dataOrThrow(await client.mutation(RegisterDocument, { username, email, password }, anonymous));
@@ -193,7 +272,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
     async login(username, password) {
       const outcome = dataOrThrow(await client.mutation(LoginDocument, { username, password }, anonymous)).login;
       if (outcome.__typename === 'AuthPayload') return keep(outcome);
-      if (outcome.__typename === 'MfaRequired') throw secondStepUnsupported();
+      if (outcome.__typename === 'MfaRequired') throw secondFactorRequired(outcome);
       throw new TesseraError(outcome);
     },
     async logout() {
@@ -248,7 +327,7 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       const result = await client.mutation(ResetPasswordDocument, { token, newPassword }, anonymous);
       const outcome = dataOrThrow(result).resetPassword;
       if (outcome.__typename === 'AuthPayload') return keep(outcome);
-      if (outcome.__typename === 'MfaRequired') throw secondStepUnsupported();
+      if (outcome.__typename === 'MfaRequired') throw secondFactorRequired(outcome);
       throw new TesseraError(outcome);
     },
     async verifyEmail(token) {
@@ -278,6 +357,30 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       await session.clear();
       return outcome.userId;
     },
+    async enrollTotp() {
+      const outcome = dataOrThrow(await client.mutation(EnrollTotpDocument, {}, fresh)).enrollTotp;
+      if (outcome.__typename !== 'TotpEnrollment') throw new TesseraError(outcome);
+      return { secret: outcome.secret, uri: outcome.uri, qrCodeSvg: outcome.qrCodeSvg };
+    },
+    async confirmTotp(code) {
+      const outcome = dataOrThrow(await client.mutation(ConfirmTotpDocument, { code }, fresh)).confirmTotp;
+      if (outcome.__typename !== 'RecoveryCodes') throw new TesseraError(outcome);
+      await updateKept({ mfaEnabled: true });
+      return outcome.codes;
+    },
+    async disableTotp(code) {
+      const outcome = dataOrThrow(await client.mutation(DisableTotpDocument, { code }, fresh)).disableTotp;
+      if (outcome.__typename !== 'User') throw new TesseraError(outcome);
+      const { __typename, ...user } = outcome;
+      await updateKept(user);
+      return user;
+    },
+    async regenerateRecoveryCodes(code) {
+      const result = await client.mutation(RegenerateRecoveryCodesDocument, { code }, fresh);
+      const outcome = dataOrThrow(result).regenerateRecoveryCodes;
+      if (outcome.__typename !== 'RecoveryCodes') throw new TesseraError(outcome);
+      return outcome.codes;
+    },
     onChange: (listener) => session.onChange(listener),
   };
 }
@@ -287,9 +390,4 @@ function dataOrThrow<T>(result: OperationResult<T>): T {
   if (result.error) throw result.error;
   if (result.data === undefined) throw new Error('The server returned no data.');
   return result.data;
-}
-
-/** Until the client takes the second step of a login (`verifyMfa`), an account with a second factor is refused here. */
-function secondStepUnsupported(): Error {
-  return new Error('This account has a second factor on, which this client cannot complete yet (verifyMfa).');
 }

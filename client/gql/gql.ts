@@ -14,11 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n": typeof types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    mfaEnabled\n    role\n    createdAt\n    lastLoginAt\n  }\n": typeof types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": typeof types.AuthPayloadFieldsFragmentDoc,
     "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
     "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterDocument,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RefreshTokenDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.ChangePasswordDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
@@ -27,18 +27,23 @@ type Documents = {
     "\n  query Sessions {\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      current\n    }\n  }\n": typeof types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RequestPasswordResetDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RequestEmailVerificationDocument,
     "\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ChangeEmailDocument,
     "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.DeleteAccountDocument,
+    "\n  mutation VerifyMfa($challenge: String!, $code: String!) {\n    verifyMfa(challenge: $challenge, code: $code) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.VerifyMfaDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      __typename\n      ... on TotpEnrollment {\n        secret\n        uri\n        qrCodeSvg\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": typeof types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
 };
 const documents: Documents = {
-    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
+    "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    mfaEnabled\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    user {\n      ...UserFields\n    }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
     "\n  fragment ErrorFields on Error {\n    code\n    message\n    ... on ValidationError {\n      field\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
     "\n  mutation Register($username: String!, $email: String, $password: String!) {\n    register(username: $username, email: $email, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.RegisterDocument,
-    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.LoginDocument,
     "\n  mutation RefreshToken($refreshToken: String) {\n    refreshToken(refreshToken: $refreshToken) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.RefreshTokenDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.ChangePasswordDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
@@ -47,11 +52,16 @@ const documents: Documents = {
     "\n  query Sessions {\n    sessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      current\n    }\n  }\n": types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.RequestPasswordResetDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.ResetPasswordDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification {\n    requestEmailVerification {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.RequestEmailVerificationDocument,
     "\n  mutation ChangeEmail($newEmail: String!, $password: String!) {\n    changeEmail(newEmail: $newEmail, password: $password) {\n      __typename\n      ... on MailQueued {\n        to\n      }\n      ...ErrorFields\n    }\n  }\n": types.ChangeEmailDocument,
     "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n": types.DeleteAccountDocument,
+    "\n  mutation VerifyMfa($challenge: String!, $code: String!) {\n    verifyMfa(challenge: $challenge, code: $code) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.VerifyMfaDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      __typename\n      ... on TotpEnrollment {\n        secret\n        uri\n        qrCodeSvg\n      }\n      ...ErrorFields\n    }\n  }\n": types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
 };
 
 /**
@@ -71,7 +81,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    role\n    createdAt\n    lastLoginAt\n  }\n"];
+export function graphql(source: "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    mfaEnabled\n    role\n    createdAt\n    lastLoginAt\n  }\n"): (typeof documents)["\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    mfaEnabled\n    role\n    createdAt\n    lastLoginAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -87,7 +97,7 @@ export function graphql(source: "\n  mutation Register($username: String!, $emai
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -123,7 +133,7 @@ export function graphql(source: "\n  mutation RequestPasswordReset($email: Strin
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on MfaRequired {\n        challenge\n        methods\n      }\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -140,6 +150,26 @@ export function graphql(source: "\n  mutation ChangeEmail($newEmail: String!, $p
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password) {\n      __typename\n      ... on AccountDeleted {\n        userId\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyMfa($challenge: String!, $code: String!) {\n    verifyMfa(challenge: $challenge, code: $code) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyMfa($challenge: String!, $code: String!) {\n    verifyMfa(challenge: $challenge, code: $code) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EnrollTotp {\n    enrollTotp {\n      __typename\n      ... on TotpEnrollment {\n        secret\n        uri\n        qrCodeSvg\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation EnrollTotp {\n    enrollTotp {\n      __typename\n      ... on TotpEnrollment {\n        secret\n        uri\n        qrCodeSvg\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

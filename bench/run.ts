@@ -38,6 +38,8 @@ try {
     DATABASE_URL: databaseUrl,
     JWT_SECRET: randomBytes(48).toString('base64url'),
     NODE_ENV: 'production',
+    WEBAUTHN_RP_ID: 'localhost',
+    WEBAUTHN_ORIGINS: 'http://localhost',
     // The load comes from one address and logs in one account thousands of times: lift the limits.
     RATE_LIMIT_ACCOUNT: '100000000/1m',
     RATE_LIMIT_ADDRESS: '100000000/1m',

@@ -249,3 +249,73 @@ export const RegenerateRecoveryCodesDocument = graphql(`
     }
   }
 `);
+
+export const PasskeyFieldsFragment = graphql(`
+  fragment PasskeyFields on Passkey {
+    id
+    name
+    createdAt
+    lastUsedAt
+    synced
+  }
+`);
+
+export const PasskeysDocument = graphql(`
+  query Passkeys {
+    passkeys {
+      ...PasskeyFields
+    }
+  }
+`);
+
+export const PasskeyRegistrationOptionsDocument = graphql(`
+  mutation PasskeyRegistrationOptions {
+    passkeyRegistrationOptions {
+      options
+    }
+  }
+`);
+
+export const RegisterPasskeyDocument = graphql(`
+  mutation RegisterPasskey($response: JSONObject!, $name: String) {
+    registerPasskey(response: $response, name: $name) {
+      __typename
+      ...PasskeyFields
+      ...ErrorFields
+    }
+  }
+`);
+
+export const DeletePasskeyDocument = graphql(`
+  mutation DeletePasskey($id: ID!) {
+    deletePasskey(id: $id) {
+      __typename
+      ... on PasskeyDeletion {
+        deleted
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const PasskeyLoginOptionsDocument = graphql(`
+  mutation PasskeyLoginOptions($challenge: String) {
+    passkeyLoginOptions(challenge: $challenge) {
+      __typename
+      ... on PasskeyOptions {
+        options
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export const LoginWithPasskeyDocument = graphql(`
+  mutation LoginWithPasskey($response: JSONObject!, $challenge: String) {
+    loginWithPasskey(response: $response, challenge: $challenge) {
+      __typename
+      ...AuthPayloadFields
+      ...ErrorFields
+    }
+  }
+`);

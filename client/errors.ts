@@ -55,15 +55,18 @@ export class TesseraError extends Error {
  */
 export class SecondFactorRequired extends Error {
   override name = 'SecondFactorRequired';
-  /** What the user can answer with: `TOTP` (a code from the authenticator app), `RECOVERY_CODE`. */
+  /**
+   * What the user can answer with: `TOTP` (a code from the authenticator app), `RECOVERY_CODE`, `PASSKEY` (one of
+   * their passkeys: `verifyWithPasskey()`).
+   */
   readonly methods: readonly MfaMethod[];
-  readonly #verify: (code: string) => Promise<UserFieldsFragment>;
+  readonly #answer: SecondStepAnswers;
 
   /** @internal Made by the client, with the server's challenge. */
-  constructor(methods: readonly MfaMethod[], verify: (code: string) => Promise<UserFieldsFragment>) {
+  constructor(methods: readonly MfaMethod[], answer: SecondStepAnswers) {
     super('The account has a second factor on: verify a code from the authenticator app, or a recovery code.');
     this.methods = methods;
-    this.#verify = verify;
+    this.#answer = answer;
   }
 
   /**
@@ -75,6 +78,24 @@ export class SecondFactorRequired extends Error {
    * @example `const user = await error.verify('123456');`
    */
   verify(code: string): Promise<UserFieldsFragment> {
-    return this.#verify(code);
+    return this.#answer.code(code);
   }
+
+  /**
+   * Answers with one of the user's passkeys (when `methods` has `PASSKEY`): the browser asks them to unlock it, and
+   * the login completes. Its access token says `amr: ["pwd", "hwk"]`.
+   * @returns The user, now logged in.
+   * @throws `TesseraError` with code `INVALID_PASSKEY`, `INVALID_TOKEN` (the step expired or was used: log in again),
+   *   `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`; the browser's `WebAuthnError` when the user cancels.
+   * @example `if (error.methods.includes('PASSKEY')) await error.verifyWithPasskey();`
+   */
+  verifyWithPasskey(): Promise<UserFieldsFragment> {
+    return this.#answer.passkey();
+  }
+}
+
+/** @internal How a second step is answered: a code, or a passkey. */
+export interface SecondStepAnswers {
+  code(code: string): Promise<UserFieldsFragment>;
+  passkey(): Promise<UserFieldsFragment>;
 }

@@ -16,7 +16,7 @@ export {
   type StoredSession,
   type TokenStorage,
 } from './token-storage.js';
-export type { TesseraSession, TesseraUser, TotpEnrollment, UserApi } from './user.js';
+export type { TesseraPasskey, TesseraSession, TesseraUser, TotpEnrollment, UserApi } from './user.js';
 
 export interface TesseraClientOptions {
   /** The GraphQL endpoint, e.g. `https://auth.example.com/graphql`. */

@@ -7,14 +7,20 @@ import {
   ChangePasswordDocument,
   ConfirmTotpDocument,
   DeleteAccountDocument,
+  DeletePasskeyDocument,
   DisableTotpDocument,
   EnrollTotpDocument,
   LoginDocument,
+  LoginWithPasskeyDocument,
   LogoutAllDocument,
   LogoutDocument,
   MeDocument,
+  PasskeyLoginOptionsDocument,
+  PasskeyRegistrationOptionsDocument,
+  PasskeysDocument,
   RegenerateRecoveryCodesDocument,
   RegisterDocument,
+  RegisterPasskeyDocument,
   RequestEmailVerificationDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
@@ -24,12 +30,21 @@ import {
   VerifyMfaDocument,
 } from './documents.js';
 import { SecondFactorRequired, TesseraError } from './errors.js';
-import type { AuthPayloadFieldsFragment, MfaMethod, SessionsQuery, UserFieldsFragment } from './gql/graphql.js';
+import type {
+  AuthPayloadFieldsFragment,
+  MfaMethod,
+  PasskeyFieldsFragment,
+  SessionsQuery,
+  UserFieldsFragment,
+} from './gql/graphql.js';
+import { passkeyCeremonies } from './passkey-ceremonies.js';
 import type { ServerClock } from './server-clock.js';
 import { toStoredSession } from './stored-session.js';
 
 export type TesseraUser = UserFieldsFragment;
 export type TesseraSession = SessionsQuery['sessions'][number];
+/** One of the user's passkeys (`User.passkeys`). */
+export type TesseraPasskey = PasskeyFieldsFragment;
 /** An authenticator app to set up (`User.enrollTotp`). */
 export interface TotpEnrollment {
   /** Base32, for typing into the app by hand. */
@@ -229,6 +244,38 @@ export interface UserApi {
    */
   regenerateRecoveryCodes(code: string): Promise<string[]>;
   /**
+   * Makes a passkey for this user on this device (the browser asks the user to unlock their authenticator) and
+   * registers it: from now on `loginWithPasskey` logs them in with no username or password.
+   * @param name What to call it ("Laptop"); "Passkey" when left out.
+   * @returns The new passkey.
+   * @throws `TesseraError` with code `INVALID_PASSKEY` (the answer did not verify, or this passkey is registered
+   *   already), `VALIDATION` or `RATE_LIMITED`; the browser's `WebAuthnError` when the user cancels or the device has
+   *   no authenticator.
+   * @example `await User.registerPasskey('Laptop');`
+   */
+  registerPasskey(name?: string): Promise<TesseraPasskey>;
+  /**
+   * This user's passkeys, oldest first.
+   * @example `const passkeys = await User.passkeys();`
+   */
+  passkeys(): Promise<TesseraPasskey[]>;
+  /**
+   * Removes one of this user's passkeys; needs a recent login (REAUTH_WINDOW).
+   * @returns False when the user has no passkey with this id.
+   * @throws `TesseraError` with code `REAUTHENTICATION_REQUIRED` (log in again, then retry).
+   * @example `await User.deletePasskey(passkey.id);`
+   */
+  deletePasskey(id: string): Promise<boolean>;
+  /**
+   * Logs in with a passkey, with no username or password: the browser offers the passkeys it holds for this site and
+   * the user picks one. Keeps the pair, as `login` does; its access token says `amr: ["hwk"]` (or `["swk"]`, synced).
+   * @returns The user, now logged in.
+   * @throws `TesseraError` with code `INVALID_PASSKEY` (unknown or removed passkey, or a copied authenticator),
+   *   `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`; the browser's `WebAuthnError` when the user cancels.
+   * @example `const user = await User.loginWithPasskey();`
+   */
+  loginWithPasskey(): Promise<TesseraUser>;
+  /**
    * Calls `listener` on every login, refresh and logout, including those made in another tab.
    * @returns A function that stops the calls.
    * @example `const stop = User.onChange(({ type, user }) => render(user));`
@@ -247,12 +294,27 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
 
   /** The second step of a login that answered `MfaRequired`, handed over as a rejection. */
   function secondFactorRequired(required: { challenge: string; methods: MfaMethod[] }): SecondFactorRequired {
-    return new SecondFactorRequired(required.methods, async (code) => {
-      const variables = { challenge: required.challenge, code };
-      const outcome = dataOrThrow(await client.mutation(VerifyMfaDocument, variables, anonymous)).verifyMfa;
-      if (outcome.__typename === 'AuthPayload') return keep(outcome);
-      throw new TesseraError(outcome);
+    const { challenge } = required;
+    return new SecondFactorRequired(required.methods, {
+      async code(code) {
+        const outcome = dataOrThrow(await client.mutation(VerifyMfaDocument, { challenge, code }, anonymous)).verifyMfa;
+        if (outcome.__typename === 'AuthPayload') return keep(outcome);
+        throw new TesseraError(outcome);
+      },
+      passkey: () => passkeyLogin(challenge),
     });
+  }
+
+  /** A login with a passkey: a whole one, or (with its challenge) the second step of a password login. */
+  async function passkeyLogin(challenge: string | null): Promise<TesseraUser> {
+    const asked = dataOrThrow(await client.mutation(PasskeyLoginOptionsDocument, { challenge }, anonymous));
+    const options = asked.passkeyLoginOptions;
+    if (options.__typename !== 'PasskeyOptions') throw new TesseraError(options);
+    const response = await passkeyCeremonies.get(options.options);
+    const result = await client.mutation(LoginWithPasskeyDocument, { response, challenge }, anonymous);
+    const outcome = dataOrThrow(result).loginWithPasskey;
+    if (outcome.__typename === 'AuthPayload') return keep(outcome);
+    throw new TesseraError(outcome);
   }
 
   /** Updates the user this client keeps, when it is the one logged in (listeners hear a `refresh`). */
@@ -381,6 +443,24 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
       if (outcome.__typename !== 'RecoveryCodes') throw new TesseraError(outcome);
       return outcome.codes;
     },
+    async registerPasskey(name) {
+      const asked = dataOrThrow(await client.mutation(PasskeyRegistrationOptionsDocument, {}, fresh));
+      const response = await passkeyCeremonies.create(asked.passkeyRegistrationOptions.options);
+      const result = await client.mutation(RegisterPasskeyDocument, { response, name }, fresh);
+      const outcome = dataOrThrow(result).registerPasskey;
+      if (outcome.__typename !== 'Passkey') throw new TesseraError(outcome);
+      const { __typename, ...passkey } = outcome;
+      return passkey;
+    },
+    async passkeys() {
+      return dataOrThrow(await client.query(PasskeysDocument, {}, fresh).toPromise()).passkeys;
+    },
+    async deletePasskey(id) {
+      const outcome = dataOrThrow(await client.mutation(DeletePasskeyDocument, { id }, fresh)).deletePasskey;
+      if (outcome.__typename !== 'PasskeyDeletion') throw new TesseraError(outcome);
+      return outcome.deleted;
+    },
+    loginWithPasskey: () => passkeyLogin(null),
     onChange: (listener) => session.onChange(listener),
   };
 }

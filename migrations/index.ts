@@ -9,6 +9,7 @@ import * as createMailOutbox from './20261210090000_create_mail_outbox.js';
 import * as verifiedEmailsAndEmailTokens from './20261212090000_verified_emails_and_email_tokens.js';
 import * as createAuthEvents from './20261214090000_create_auth_events.js';
 import * as createMfaFactors from './20261216090000_create_mfa_factors.js';
+import * as createPasskeys from './20261218090000_create_passkeys.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '20261212090000_verified_emails_and_email_tokens': verifiedEmailsAndEmailTokens,
   '20261214090000_create_auth_events': createAuthEvents,
   '20261216090000_create_mfa_factors': createMfaFactors,
+  '20261218090000_create_passkeys': createPasskeys,
 };

@@ -47,6 +47,8 @@ import { mfaChallengeIssuer } from './mfa/mfa-challenges.js';
 import { createMfaLoginService } from './mfa/mfa-login.service.js';
 import { mfaMethodsOf } from './mfa/second-factor-codes.js';
 import { createTotpService } from './mfa/totp.service.js';
+import { createPasskeyService } from './passkeys/passkey.service.js';
+import { relyingPartyResolver } from './passkeys/relying-party.js';
 import { createSecretBox, secretBoxKey } from './security/secret-box.js';
 
 export interface AppDependencies {
@@ -145,6 +147,17 @@ export function createApp({
       clock,
     }),
     totp: createTotpService({ db, revocations, events, rateLimits, secretBox, stepUp, issuer: config.jwtIssuer }),
+    passkeys: createPasskeyService({
+      db,
+      revocations,
+      events,
+      rateLimits,
+      sessions,
+      loginSteps,
+      stepUp,
+      rpName: config.jwtIssuer,
+      relyingPartyOf: relyingPartyResolver(config),
+    }),
     auditTrail: createAuditTrailService({ db }),
   };
 

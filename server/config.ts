@@ -122,6 +122,11 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** A second, plain HTTP listener (on HOST) that serves only `/metrics`, for a network the public does not reach. */
   readonly metricsPort: number | undefined;
+  /**
+   * The WebAuthn relying party passkeys are bound to. Unset (outside production only): the host and origin each
+   * request came to, and APP_URL's origin.
+   */
+  readonly webauthn: { readonly rpId: string | undefined; readonly origins: readonly string[] | undefined };
 }
 
 export interface RateLimit {
@@ -233,6 +238,38 @@ const keyEncryptionKey = z.string().transform((value, ctx): Buffer => {
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+/** A host name as WebAuthn takes it for the relying party: no scheme, port or path (`example.com`, `localhost`). */
+const rpId = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(value), {
+    message: 'WEBAUTHN_RP_ID must be a host name such as example.com (no scheme, port or path)',
+  });
+
+/** Comma-separated origins the browser shows passkey prompts on (`https://app.example.com`). */
+const webauthnOrigins = z.string().transform((value, ctx): string[] => {
+  const origins = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const malformed = origins.filter((origin) => !isOrigin(origin));
+  if (origins.length === 0 || malformed.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `WEBAUTHN_ORIGINS must be origins such as https://app.example.com (no path); not ${malformed.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return origins;
+});
+
+/** Whether a page at `origin` may use passkeys of the relying party `id`: its host is the id or under it. */
+export function originBelongsTo(origin: string, id: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === id || host.endsWith(`.${id}`);
+}
+
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -324,6 +361,8 @@ const environment = z.object({
       .optional(),
   ),
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  WEBAUTHN_RP_ID: z.preprocess(emptyAsUndefined, rpId.optional()),
+  WEBAUTHN_ORIGINS: z.preprocess(emptyAsUndefined, webauthnOrigins.optional()),
 });
 
 /** Every environment variable the configuration reads (the README's table lists each one). */
@@ -378,6 +417,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       'REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL when NODE_ENV=production: without mail no address can be verified, ' +
         'so nobody could log in.',
+    );
+  }
+  if (vars.NODE_ENV === 'production' && (vars.WEBAUTHN_RP_ID === undefined || vars.WEBAUTHN_ORIGINS === undefined)) {
+    throw new ConfigError(
+      'WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS are required when NODE_ENV=production: passkeys are bound to the site ' +
+        'that registered them, so it is named, not guessed from requests (for example WEBAUTHN_RP_ID=example.com ' +
+        'and WEBAUTHN_ORIGINS=https://app.example.com).',
+    );
+  }
+  const strangers = (vars.WEBAUTHN_ORIGINS ?? []).filter(
+    (origin) => vars.WEBAUTHN_RP_ID !== undefined && !originBelongsTo(origin, vars.WEBAUTHN_RP_ID),
+  );
+  if (strangers.length > 0) {
+    throw new ConfigError(
+      `WEBAUTHN_ORIGINS must be on WEBAUTHN_RP_ID (${vars.WEBAUTHN_RP_ID}) or a subdomain of it; not ${strangers.join(', ')}`,
     );
   }
   return Object.freeze({
@@ -443,5 +497,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: vars.LOG_LEVEL,
     metricsToken: vars.METRICS_TOKEN,
     metricsPort: vars.METRICS_PORT,
+    webauthn: Object.freeze({ rpId: vars.WEBAUTHN_RP_ID, origins: vars.WEBAUTHN_ORIGINS }),
   });
 }

@@ -17,6 +17,7 @@ import type { EmailVerificationService } from './users/email-verification.servic
 import type { UserService } from './users/user.service.js';
 import type { MfaLoginService } from './mfa/mfa-login.service.js';
 import type { TotpService } from './mfa/totp.service.js';
+import type { PasskeyService } from './passkeys/passkey.service.js';
 
 /** Who is asking: set only from a verified, unrevoked access token. */
 export interface Viewer {
@@ -37,6 +38,8 @@ export interface Services {
   readonly mfaLogin: MfaLoginService;
   /** A user's authenticator app and recovery codes. */
   readonly totp: TotpService;
+  /** A user's passkeys, and logins with them. */
+  readonly passkeys: PasskeyService;
 }
 
 export interface Context {
@@ -55,6 +58,8 @@ export interface Context {
   readonly authenticatedInRequest: Set<string>;
   /** Recorded on the session a login opens. */
   readonly client: ClientInfo;
+  /** The URL the request came to: outside production, passkeys' relying party defaults from it. */
+  readonly requestUrl: string;
   /** In cookie mode (REFRESH_TOKEN_COOKIE=true), where the refresh token travels instead of the response body. */
   readonly refreshTokenCookie: RefreshTokenCookie | null;
   readonly services: Services;
@@ -90,6 +95,7 @@ export function createContextFactory(deps: {
         userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
         ip: deps.clientAddress(req),
       },
+      requestUrl: request.url,
       refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
       services: deps.services,
       waitUntil,

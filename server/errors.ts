@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'INVALID_MFA_CODE',
   'REAUTHENTICATION_REQUIRED',
   'TOTP_ALREADY_ENABLED',
+  'INVALID_PASSKEY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -132,6 +133,18 @@ export class ReauthenticationRequiredError extends ExpectedError {
   readonly code = 'REAUTHENTICATION_REQUIRED';
   constructor() {
     super('For this, log in again first: your last login is too long ago.');
+  }
+}
+
+/**
+ * A passkey answer that does not verify: unknown credential, wrong challenge or origin, a bad signature, or a
+ * signature counter that went backwards (a cloned authenticator). Start the ceremony again.
+ */
+export class InvalidPasskeyError extends ExpectedError {
+  override name = 'InvalidPasskeyError';
+  readonly code = 'INVALID_PASSKEY';
+  constructor(message = 'The passkey could not be verified. Try again, or log in another way.') {
+    super(message);
   }
 }
 

@@ -1,6 +1,6 @@
 import { CombinedError } from '@urql/core';
 
-import { createTesseraClient, TesseraError, type TesseraUser } from '../index.js';
+import { createTesseraClient, SecondFactorRequired, TesseraError, type TesseraUser } from '../index.js';
 
 // A link from mail (`#action=…&token=…`) leaves the address bar before anything else happens; followed below.
 const openedWith = takeMailLink();
@@ -25,6 +25,14 @@ const sessionList = element<HTMLUListElement>('sessions');
 const emailStatus = element('email-status');
 const resendButton = element<HTMLButtonElement>('resend-verification-button');
 const resetForm = element<HTMLFormElement>('reset-password-form');
+const secondFactorForm = element<HTMLFormElement>('second-factor-form');
+const secondFactorPasskeyButton = element<HTMLButtonElement>('second-factor-passkey-button');
+const totpStatus = element('totp-status');
+const totpEnrollButton = element<HTMLButtonElement>('totp-enroll-button');
+const totpConfirmForm = element<HTMLFormElement>('totp-confirm-form');
+const totpDisableForm = element<HTMLFormElement>('totp-disable-form');
+const recoveryCodesBox = element('recovery-codes-box');
+const passkeyList = element<HTMLUListElement>('passkeys');
 
 function render(user: TesseraUser | null) {
   status.textContent = user ? `Logged in as ${user.username}.` : 'Not logged in.';
@@ -33,7 +41,21 @@ function render(user: TesseraUser | null) {
   if (!user) {
     profile.hidden = true;
     sessionList.replaceChildren();
+    passkeyList.replaceChildren();
+    recoveryCodesBox.hidden = true;
+    passkeysShownFor = null;
     return;
+  }
+  secondFactorForm.hidden = true;
+  totpStatus.textContent = user.mfaEnabled
+    ? 'On: logging in with your password also asks for a code from the app.'
+    : 'Off.';
+  totpEnrollButton.hidden = user.mfaEnabled;
+  totpDisableForm.hidden = !user.mfaEnabled;
+  if (user.mfaEnabled) totpConfirmForm.hidden = true;
+  if (passkeysShownFor !== user.id) {
+    passkeysShownFor = user.id;
+    void attempt(showPasskeys);
   }
   if (user.email === null) emailStatus.textContent = 'No email address: add one below.';
   else emailStatus.textContent = `${user.email}: ${user.emailVerified ? 'verified' : 'not verified yet'}.`;
@@ -79,12 +101,126 @@ element<HTMLFormElement>('register-form').addEventListener('submit', (event) => 
   });
 });
 
+/** The second step of the login in progress, once the password was right and a second factor is on. */
+let secondStep: SecondFactorRequired | null = null;
+
+/** Runs a login that may answer "second factor required": the second-step form then asks for it. */
+async function logInWith(login: () => Promise<unknown>) {
+  try {
+    await login();
+  } catch (error) {
+    if (!(error instanceof SecondFactorRequired)) throw error;
+    secondStep = error;
+    secondFactorPasskeyButton.hidden = !error.methods.includes('PASSKEY');
+    secondFactorForm.hidden = false;
+    element('second-factor-code').focus();
+  }
+}
+
 element<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.currentTarget as HTMLFormElement;
   void attempt(async () => {
-    await User.login(field(form, 'username'), field(form, 'password'));
+    await logInWith(() => User.login(field(form, 'username'), field(form, 'password')));
     form.reset();
+  });
+});
+
+element('passkey-login-button').addEventListener('click', () => attempt(() => User.loginWithPasskey()));
+
+/** Answers the second step; a dead one (expired, used, five wrong codes) closes the form: log in again. */
+async function answerSecondStep(answer: (step: SecondFactorRequired) => Promise<unknown>) {
+  if (!secondStep) return;
+  try {
+    await answer(secondStep);
+  } catch (error) {
+    if (error instanceof TesseraError && error.code === 'INVALID_TOKEN') closeSecondStep();
+    throw error;
+  }
+  closeSecondStep();
+}
+
+function closeSecondStep() {
+  secondStep = null;
+  secondFactorForm.reset();
+  secondFactorForm.hidden = true;
+}
+
+secondFactorForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const code = field(secondFactorForm, 'code');
+  void attempt(() => answerSecondStep((step) => step.verify(code)));
+});
+secondFactorPasskeyButton.addEventListener('click', () =>
+  attempt(() => answerSecondStep((step) => step.verifyWithPasskey())),
+);
+
+totpEnrollButton.addEventListener('click', () =>
+  attempt(async () => {
+    const enrollment = await User.enrollTotp();
+    // As an image, not as markup: the page never puts server-made SVG into its document.
+    element<HTMLImageElement>('totp-qr-code').src =
+      `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrollment.qrCodeSvg)}`;
+    element('totp-secret').textContent = enrollment.secret;
+    totpConfirmForm.hidden = false;
+    element('totp-confirm-code').focus();
+  }),
+);
+
+totpConfirmForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void attempt(async () => {
+    const codes = await User.confirmTotp(field(totpConfirmForm, 'code'));
+    totpConfirmForm.reset();
+    totpConfirmForm.hidden = true;
+    element('recovery-codes').textContent = codes.join('\n');
+    recoveryCodesBox.hidden = false;
+    say('The authenticator app is on.');
+  });
+});
+
+totpDisableForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void attempt(async () => {
+    await User.disableTotp(field(totpDisableForm, 'code'));
+    totpDisableForm.reset();
+    recoveryCodesBox.hidden = true;
+    say('The authenticator app is off.');
+  });
+});
+
+/** The user whose passkeys the list shows: it is loaded again only when another user logs in. */
+let passkeysShownFor: string | null = null;
+
+async function showPasskeys() {
+  const passkeys = await User.passkeys();
+  passkeyList.replaceChildren(
+    ...passkeys.map((passkey) => {
+      const item = document.createElement('li');
+      const used = passkey.lastUsedAt ? `last used ${new Date(passkey.lastUsedAt).toLocaleString()}` : 'never used';
+      item.textContent = `${passkey.name}, added ${new Date(passkey.createdAt).toLocaleString()}, ${used} `;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = `Remove ${passkey.name}`;
+      remove.addEventListener('click', () =>
+        attempt(async () => (await User.deletePasskey(passkey.id), showPasskeys())),
+      );
+      item.append(remove);
+      return item;
+    }),
+  );
+  if (passkeys.length === 0)
+    passkeyList.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'None yet.' }));
+}
+
+element<HTMLFormElement>('add-passkey-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  void attempt(async () => {
+    const passkey = await User.registerPasskey(field(form, 'name') || undefined);
+    form.reset();
+    await showPasskeys();
+    say(`The passkey "${passkey.name}" is added: you can log in with it.`);
   });
 });
 
@@ -163,14 +299,18 @@ resetForm.addEventListener('submit', (event) => {
   void attempt(async () => {
     if (resetToken === undefined) return;
     try {
-      await User.resetPassword(resetToken, field(form, 'newPassword'));
+      await logInWith(() => User.resetPassword(resetToken!, field(form, 'newPassword')));
     } catch (error) {
       // A dead link stays dead: the form goes, and "Forgot password?" sends a new one. A refused password may retry.
       if (error instanceof TesseraError && error.code === 'INVALID_TOKEN') closeResetForm();
       throw error;
     }
     closeResetForm();
-    say('Your password is changed. You are logged in here, and logged out everywhere else.');
+    say(
+      secondStep
+        ? 'Your password is changed, and you are logged out everywhere. Answer the second step to log in here.'
+        : 'Your password is changed. You are logged in here, and logged out everywhere else.',
+    );
   });
 });
 

@@ -37,6 +37,13 @@ type Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": typeof types.DisableTotpDocument,
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
+    "\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n": typeof types.PasskeyFieldsFragmentDoc,
+    "\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n": typeof types.PasskeysDocument,
+    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n": typeof types.PasskeyRegistrationOptionsDocument,
+    "\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterPasskeyDocument,
+    "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.DeletePasskeyDocument,
+    "\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.PasskeyLoginOptionsDocument,
+    "\n  mutation LoginWithPasskey($response: JSONObject!, $challenge: String) {\n    loginWithPasskey(response: $response, challenge: $challenge) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": typeof types.LoginWithPasskeyDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    username\n    email\n    emailVerified\n    mfaEnabled\n    role\n    createdAt\n    lastLoginAt\n  }\n": types.UserFieldsFragmentDoc,
@@ -62,6 +69,13 @@ const documents: Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code) {\n      __typename\n      ...UserFields\n      ...ErrorFields\n    }\n  }\n": types.DisableTotpDocument,
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
+    "\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n": types.PasskeyFieldsFragmentDoc,
+    "\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n": types.PasskeysDocument,
+    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n": types.PasskeyRegistrationOptionsDocument,
+    "\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n": types.RegisterPasskeyDocument,
+    "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n": types.DeletePasskeyDocument,
+    "\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": types.PasskeyLoginOptionsDocument,
+    "\n  mutation LoginWithPasskey($response: JSONObject!, $challenge: String) {\n    loginWithPasskey(response: $response, challenge: $challenge) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n": types.LoginWithPasskeyDocument,
 };
 
 /**
@@ -170,6 +184,34 @@ export function graphql(source: "\n  mutation DisableTotp($code: String!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n"): (typeof documents)["\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n"): (typeof documents)["\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LoginWithPasskey($response: JSONObject!, $challenge: String) {\n    loginWithPasskey(response: $response, challenge: $challenge) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation LoginWithPasskey($response: JSONObject!, $challenge: String) {\n    loginWithPasskey(response: $response, challenge: $challenge) {\n      __typename\n      ...AuthPayloadFields\n      ...ErrorFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

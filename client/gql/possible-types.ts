@@ -35,6 +35,10 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "ReauthenticationRequiredError",
     "ValidationError"
   ],
+  "DeletePasskeyResult": [
+    "PasskeyDeletion",
+    "ReauthenticationRequiredError"
+  ],
   "DisableTotpResult": [
     "InvalidMfaCodeError",
     "RateLimitedError",
@@ -52,6 +56,7 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "EmailTakenError",
     "InvalidCredentialsError",
     "InvalidMfaCodeError",
+    "InvalidPasskeyError",
     "InvalidRefreshTokenError",
     "InvalidTokenError",
     "MailUnavailableError",
@@ -70,6 +75,20 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "RateLimitedError",
     "ValidationError"
   ],
+  "LoginWithPasskeyResult": [
+    "AccountDisabledError",
+    "AuthPayload",
+    "EmailNotVerifiedError",
+    "InvalidPasskeyError",
+    "InvalidTokenError",
+    "RateLimitedError",
+    "ValidationError"
+  ],
+  "PasskeyLoginOptionsResult": [
+    "InvalidTokenError",
+    "PasskeyOptions",
+    "ValidationError"
+  ],
   "RefreshTokenResult": [
     "AuthPayload",
     "InvalidRefreshTokenError",
@@ -80,6 +99,12 @@ export const possibleTypes: { [supertype: string]: string[] } = {
     "RateLimitedError",
     "ReauthenticationRequiredError",
     "RecoveryCodes",
+    "ValidationError"
+  ],
+  "RegisterPasskeyResult": [
+    "InvalidPasskeyError",
+    "Passkey",
+    "RateLimitedError",
     "ValidationError"
   ],
   "RegisterResult": [

@@ -52,10 +52,11 @@ export interface SessionService {
 }
 
 /** How a login proved who it is, as the audit trail tells it. */
-export type LoginMethod = 'password' | 'registration' | 'password-reset';
+const LOGIN_METHODS = ['password', 'registration', 'password-reset', 'passkey'] as const;
+export type LoginMethod = (typeof LOGIN_METHODS)[number];
 
 export function isLoginMethod(value: string): value is LoginMethod {
-  return value === 'password' || value === 'registration' || value === 'password-reset';
+  return (LOGIN_METHODS as readonly string[]).includes(value);
 }
 
 type RefreshOutcome = { ok: AuthPayload } | { refused: 'invalid' } | { refused: 'reuse'; sessionId: string };

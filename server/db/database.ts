@@ -13,6 +13,8 @@ export interface Database {
   mfa_factors: MfaFactorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -205,3 +207,38 @@ export interface MfaChallengesTable {
 
 export type MfaFactorRow = Selectable<MfaFactorsTable>;
 export type MfaChallengeRow = Selectable<MfaChallengesTable>;
+
+export interface PasskeysTable {
+  /** The credential id, base64url, as the authenticator chose it. */
+  id: string;
+  user_id: string;
+  /** What the user calls it ("MacBook", "YubiKey"). */
+  name: string;
+  /** COSE-encoded public key. */
+  public_key: Uint8Array;
+  /** The signature counter last seen; bigint comes back from pg as a string. */
+  counter: ColumnType<string, number | undefined, number>;
+  /** Transport hints, separated by spaces (`internal hybrid`). */
+  transports: Generated<string>;
+  /** `singleDevice` (bound to hardware: amr `hwk`) or `multiDevice` (synced: amr `swk`). */
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  aaguid: string;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+}
+
+export interface WebAuthnChallengesTable {
+  /** The base64url challenge the ceremony signs (public: it travels to the browser). */
+  challenge: string;
+  purpose: 'registration' | 'login';
+  /** Registration: the user registering. Second step of a login: the user logging in. Else null (any passkey). */
+  user_id: string | null;
+  /** When it answers a login's second step: that challenge's hash. */
+  mfa_challenge_hash: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+export type PasskeyRow = Selectable<PasskeysTable>;
+export type WebAuthnChallengeRow = Selectable<WebAuthnChallengesTable>;

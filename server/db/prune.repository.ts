@@ -12,7 +12,7 @@ export interface PruneCounts {
   sessions: number;
   tombstones: number;
   emailTokens: number;
-  /** Second steps of logins that were never finished. */
+  /** Second steps of logins, and passkey ceremonies, that were never finished. */
   mfaChallenges: number;
   mails: number;
   /** Audit trail entries older than AUDIT_RETENTION. */
@@ -22,7 +22,8 @@ export interface PruneCounts {
 /**
  * Deletes what can no longer matter: blacklist entries of tokens that have expired anyway, refresh tokens past
  * their expiry, sessions that have ended (revoked or expired) and whose every access token has expired, and
- * tombstones of deleted users and sessions once every token they refuse has expired, expired email tokens and MFA challenges, and settled mail a week old. `before` is "now" less a margin
+ * tombstones of deleted users and sessions once every token they refuse has expired, expired email tokens, MFA
+ * challenges and passkey ceremonies, and settled mail a week old. `before` is "now" less a margin
  * for clock skew, so nothing that still guards a live token is removed. Auth events go once older than
  * `authEventsBefore` (`before` less the audit retention).
  */
@@ -47,6 +48,10 @@ export async function pruneExpired(db: Kysely<Database>, before: Date, authEvent
   });
   const tombstones = await db.deleteFrom('tombstones').where('expires_at', '<', before).executeTakeFirst();
   const emailTokens = await db.deleteFrom('email_tokens').where('expires_at', '<', before).executeTakeFirst();
+  const webauthnChallenges = await db
+    .deleteFrom('webauthn_challenges')
+    .where('expires_at', '<', before)
+    .executeTakeFirst();
   const mfaChallenges = await db.deleteFrom('mfa_challenges').where('expires_at', '<', before).executeTakeFirst();
   // Settled mail (sent, kept in the development outbox, or given up) is kept a while for the operator to look at.
   const mails = await db
@@ -61,7 +66,7 @@ export async function pruneExpired(db: Kysely<Database>, before: Date, authEvent
     sessions: Number(sessions.numDeletedRows),
     tombstones: Number(tombstones.numDeletedRows),
     emailTokens: Number(emailTokens.numDeletedRows),
-    mfaChallenges: Number(mfaChallenges.numDeletedRows),
+    mfaChallenges: Number(mfaChallenges.numDeletedRows) + Number(webauthnChallenges.numDeletedRows),
     mails: Number(mails.numDeletedRows),
     authEvents,
   };

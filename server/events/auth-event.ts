@@ -11,6 +11,9 @@ export const AUTH_EVENT_TYPES = [
   'MFA_DISABLED',
   'MFA_RESET',
   'RECOVERY_CODES_REGENERATED',
+  'PASSKEY_ADDED',
+  'PASSKEY_REMOVED',
+  'PASSKEY_REFUSED',
   'TOKEN_REFRESHED',
   'REFRESH_TOKEN_REUSED',
   'LOGGED_OUT',
@@ -46,7 +49,8 @@ export interface AuthEventDetail {
   readonly actorId?: string;
   /** How a change was made when no user made it: `cli` (the operator's commands). */
   readonly via?: string;
-  /** How a login proved who it is: `password`, `registration`, `password-reset`; a second factor: `totp`, `recovery-code`. */
+  /** How a login proved who it is: `password`, `registration`, `password-reset`, `passkey`; a second factor:
+   * `totp`, `recovery-code`, `passkey`. */
   readonly method?: string;
   readonly count?: number;
 }

@@ -12,6 +12,9 @@ const NO_VIEWER_NEEDED = new Set([
   'login',
   // The second step of a login: the client still holds whatever stale token made it log in again.
   'verifyMfa',
+  // A login with a passkey, whole or as the second step: the same.
+  'passkeyLoginOptions',
+  'loginWithPasskey',
   'register',
   'refreshToken',
   // The ways back in from a mail's link: a stale token saved in the client must not block them.

@@ -9,6 +9,7 @@ import {
   findTotpFactorForUpdate,
   hasConfirmedFactor,
 } from '../db/mfa.repository.js';
+import { hasPasskey } from '../db/passkey.repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import { isTotpCodeShape, matchTotp } from './totp.js';
@@ -21,10 +22,14 @@ export function totpSealContext(factor: Pick<MfaFactorRow, 'id' | 'user_id'>): s
   return `mfa_factors:${factor.id}:${factor.user_id}`;
 }
 
-/** The second factors a user can give at login: none when TOTP is off. */
+/**
+ * The second factors a user can give at a password login: none when TOTP is off (a passkey alone is a way in of
+ * its own, and turns on no second step); with it on, their passkeys answer too.
+ */
 export async function mfaMethodsOf(db: Kysely<Database>, userId: string): Promise<MfaMethod[]> {
   if (!(await hasConfirmedFactor(db, userId))) return [];
-  return (await countRecoveryCodes(db, userId)) > 0 ? ['TOTP', 'RECOVERY_CODE'] : ['TOTP'];
+  const [recoveryCodes, passkeys] = await Promise.all([countRecoveryCodes(db, userId), hasPasskey(db, userId)]);
+  return ['TOTP', ...(recoveryCodes > 0 ? ['RECOVERY_CODE' as const] : []), ...(passkeys ? ['PASSKEY' as const] : [])];
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type ExpectedError,
   InvalidCredentialsError,
   InvalidMfaCodeError,
+  InvalidPasskeyError,
   InvalidRefreshTokenError,
   InvalidTokenError,
   MailUnavailableError,
@@ -91,6 +92,12 @@ plainErrorType(
   InvalidMfaCodeError,
   'The second-factor code is wrong, already used (a recovery code), or replayed within its window (a TOTP code). ' +
     'At `verifyMfa`, the fifth wrong code kills the challenge: log in again.',
+);
+
+plainErrorType(
+  InvalidPasskeyError,
+  'The passkey answer did not verify: an unknown or removed passkey, an expired or used ceremony, another site, a ' +
+    'bad signature, or a signature counter that went backwards (a copied authenticator). Start again with new options.',
 );
 
 plainErrorType(

@@ -6,5 +6,6 @@ import './account-recovery.js';
 import './session.js';
 import './auth-events.js';
 import './mfa.js';
+import './passkeys.js';
 
 export const schema = builder.toSchema();

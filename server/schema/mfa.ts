@@ -15,15 +15,18 @@ import { builder } from './builder.js';
 import { UserType } from './user.js';
 
 export const MfaMethod = builder.enumType('MfaMethod', {
-  description: 'A second factor. `PASSKEY` is reserved: no server offers it yet.',
+  description:
+    'A second factor: a code from an authenticator app, a recovery code, or a passkey (`passkeyLoginOptions` and ' +
+    '`loginWithPasskey` with the challenge).',
   values: MFA_METHODS,
 });
 
 builder.objectType(MfaRequired, {
   name: 'MfaRequired',
   description:
-    'The password was right and the account has a second factor on: no session yet. Send a code from the ' +
-    'authenticator app, or a recovery code, with `verifyMfa(challenge, code)` within 5 minutes.',
+    'The password was right and the account has a second factor on: no session yet. Within 5 minutes, send a code ' +
+    'from the authenticator app, or a recovery code, with `verifyMfa(challenge, code)`; or, when `methods` lists ' +
+    '`PASSKEY`, answer `passkeyLoginOptions(challenge)` with `loginWithPasskey(response, challenge)`.',
   isTypeOf: (value) => value instanceof MfaRequired,
   fields: (t) => ({
     challenge: t.exposeString('challenge', { description: 'For `verifyMfa`; works once, for 5 minutes.' }),

@@ -22,7 +22,9 @@ export type LimitedAction =
   | 'verifyEmail'
   | 'resetPassword'
   | 'verifyMfa'
-  | 'manageMfa';
+  | 'manageMfa'
+  | 'loginWithPasskey'
+  | 'managePasskeys';
 
 /** The mutations that send a mail: each is also counted per recipient (RATE_LIMIT_MAIL). */
 export type MailAction = 'requestEmailVerification' | 'requestPasswordReset' | 'changeEmail';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Database, Role } from '../db/database.js';
 import { deleteSecondFactors } from '../db/mfa.repository.js';
+import { deletePasskeys } from '../db/passkey.repository.js';
 import { revokeSessions } from '../db/session.repository.js';
 import {
   disableUser,
@@ -47,7 +48,7 @@ export interface UserService {
   setDisabled(user: UserReference, disabled: boolean, by?: Actor): Promise<User | null>;
   /**
    * For a lost authenticator: removes every second factor and recovery code of a user and ends every session (each
-   * process refuses their access tokens before this answers). They log in with their password alone and may set up a
+   * process refuses their access tokens before this answers), passkeys included. They log in with their password alone and may set up a
    * new authenticator. Null when there is no such user.
    */
   resetMfa(user: UserReference, by?: Actor): Promise<User | null>;
@@ -132,7 +133,7 @@ export function createUserService(deps: {
       const row = await inUnitOfWork(changes, async (trx, unit) => {
         // The user's row first, then their factors and sessions, as every writer of several sessions does.
         if (!(await lockUser(trx, id))) return undefined;
-        const factors = await deleteSecondFactors(trx, id);
+        const factors = (await deleteSecondFactors(trx, id)) + (await deletePasskeys(trx, id));
         const ended = await revokeSessions(trx, { userId: id }, 'MFA_RESET');
         unit.revoke(...ended.map(sessionRevoked));
         const { client, detail } = actorOf(by);

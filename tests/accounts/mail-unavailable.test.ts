@@ -10,12 +10,12 @@ import {
   verifyEmail,
 } from '../helpers/account-mail.js';
 import { registerUser, uniqueUsername } from '../helpers/accounts.js';
-import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, PRODUCTION_ENV } from '../helpers/test-app.js';
 
 // Production with no SMTP_URL: the server sends no mail, and says so instead of pretending.
 let app: TestApp;
 beforeAll(async () => {
-  app = await createTestApp({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET });
+  app = await createTestApp({ ...PRODUCTION_ENV });
 });
 afterAll(() => app?.close());
 
@@ -51,8 +51,8 @@ describe('production without SMTP_URL', () => {
   });
 
   it('REQUIRE_VERIFIED_EMAIL=true is refused at startup: nobody could ever log in', () => {
-    expect(() =>
-      loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, REQUIRE_VERIFIED_EMAIL: 'true' }),
-    ).toThrow(/REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL/);
+    expect(() => loadConfig({ ...PRODUCTION_ENV, REQUIRE_VERIFIED_EMAIL: 'true' })).toThrow(
+      /REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL/,
+    );
   });
 });

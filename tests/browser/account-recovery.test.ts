@@ -28,7 +28,7 @@ async function registerWithEmail(page: Page, username: string, email: string) {
 async function logInOnDemoPage(page: Page, username: string, password: string) {
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
 }
 
 /**

@@ -61,7 +61,7 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('the /demo page in
     await page.goto(`${server.url}/demo/`);
     await page.locator('#login-username').fill('nobody_here');
     await page.locator('#login-password').fill('wrong password');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('Invalid username or password.');
     await page.close();
   });

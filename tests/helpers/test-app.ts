@@ -14,6 +14,14 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 
+/** What production requires before anything else is set: a secret, and the site passkeys belong to. */
+export const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  JWT_SECRET: TEST_JWT_SECRET,
+  WEBAUTHN_RP_ID: 'localhost',
+  WEBAUTHN_ORIGINS: 'http://localhost',
+};
+
 export interface GraphQLResponse<TData = Record<string, any>> {
   status: number;
   headers: Headers;

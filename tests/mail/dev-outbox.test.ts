@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { enqueueMail } from '../../server/db/mail-outbox.repository.js';
 import { composeMail, mailLink } from '../../server/mail/compose-mail.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, PRODUCTION_ENV } from '../helpers/test-app.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 let app: TestApp;
@@ -42,7 +42,7 @@ describe('the development outbox', () => {
   });
 
   it('does not exist in production', async () => {
-    const production = await createTestApp({ NODE_ENV: 'production' });
+    const production = await createTestApp({ ...PRODUCTION_ENV });
     try {
       const response = await production.yoga.fetch('http://localhost/dev/outbox', {
         headers: { accept: 'application/json' },

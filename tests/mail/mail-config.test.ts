@@ -9,7 +9,7 @@ import { createLogger } from '../../server/logger.js';
 import { startMailDelivery } from '../../server/mail/mail-delivery.js';
 import { mailEnabled } from '../../server/mail/mail-settings.js';
 import { SMTP_PASSWORD, startSmtpSink } from '../helpers/smtp-sink.js';
-import { TEST_JWT_SECRET } from '../helpers/test-app.js';
+import { PRODUCTION_ENV } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -18,7 +18,7 @@ const migrated = async (database: TestDatabase) => {
   return database.db;
 };
 
-const production = { NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET };
+const production = { ...PRODUCTION_ENV };
 
 function capturingLogger() {
   const lines: string[] = [];

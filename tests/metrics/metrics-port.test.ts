@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { PRODUCTION_ENV } from '../helpers/test-app.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
 describe('production with METRICS_PORT and no METRICS_TOKEN', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ NODE_ENV: 'production', METRICS_PORT: '0' });
+    server = await startTestServer({ ...PRODUCTION_ENV, METRICS_PORT: '0' });
   });
   afterAll(() => server?.close());
 
@@ -43,7 +44,7 @@ describe('production with METRICS_PORT and no METRICS_TOKEN', () => {
 describe('METRICS_PORT with METRICS_TOKEN', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ NODE_ENV: 'production', METRICS_PORT: '0', METRICS_TOKEN });
+    server = await startTestServer({ ...PRODUCTION_ENV, METRICS_PORT: '0', METRICS_TOKEN });
   });
   afterAll(() => server?.close());
 

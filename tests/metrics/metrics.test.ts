@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LOGIN, ME, PASSWORD, REFRESH, loginPair, registerUser, uniqueUsername } from '../helpers/accounts.js';
 import { parsePrometheusText, type Scrape } from '../helpers/prometheus-text.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, PRODUCTION_ENV } from '../helpers/test-app.js';
 import { decodeClaims, signWithServerKey } from '../helpers/tokens.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -235,7 +235,7 @@ describe('METRICS_TOKEN', () => {
 describe('in production without METRICS_TOKEN', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp({ NODE_ENV: 'production' });
+    app = await createTestApp({ ...PRODUCTION_ENV });
   });
   afterAll(() => app.close());
 
@@ -249,7 +249,7 @@ describe('in production without METRICS_TOKEN', () => {
 describe('in production with METRICS_TOKEN', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp({ NODE_ENV: 'production', METRICS_TOKEN });
+    app = await createTestApp({ ...PRODUCTION_ENV, METRICS_TOKEN });
   });
   afterAll(() => app.close());
 

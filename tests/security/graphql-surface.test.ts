@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LOGIN, PASSWORD, registerUser } from '../helpers/accounts.js';
-import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, PRODUCTION_ENV } from '../helpers/test-app.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -89,7 +89,7 @@ describe('GraphQL surface attacks', () => {
   });
 
   it("enum suggestions: no 'Did you mean' for a misspelled enum value", async () => {
-    const production = await createTestApp({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET });
+    const production = await createTestApp({ ...PRODUCTION_ENV });
     try {
       for (const target of [app, production]) {
         const attempts = [
@@ -144,7 +144,7 @@ describe('GraphQL surface attacks', () => {
   });
 
   it('introspection is off in production, and configurable', async () => {
-    const production = await createTestApp({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET });
+    const production = await createTestApp({ ...PRODUCTION_ENV });
     try {
       const { body } = await production.graphql('{ __schema { queryType { name } } }');
       expect(body.data).toBeUndefined();

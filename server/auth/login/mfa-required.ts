@@ -1,4 +1,4 @@
-/** The second factors a login may ask for. `PASSKEY` is reserved for passkeys (not offered yet). */
+/** The second factors a login may ask for. */
 export const MFA_METHODS = ['TOTP', 'RECOVERY_CODE', 'PASSKEY'] as const;
 export type MfaMethod = (typeof MFA_METHODS)[number];
 

@@ -1,8 +1,11 @@
 import type { MfaMethod } from './mfa-required.js';
 import { askFor, goOn, type LoginStep } from './login-steps.js';
 
-/** RFC 8176 values that prove a second factor. (`hwk`/`swk` will join with passkeys.) */
-const SECOND_FACTORS = new Set(['otp']);
+/**
+ * RFC 8176 values that prove a second factor: a one-time code, or a passkey (`hwk`/`swk`), which with user
+ * verification is something held and something known or been in one.
+ */
+const SECOND_FACTORS = new Set(['otp', 'hwk', 'swk']);
 
 /**
  * Asks for a second factor when the user has one turned on and the login has not proved one yet. `methodsOf` says

@@ -10,6 +10,8 @@ import * as verifiedEmailsAndEmailTokens from './20261212090000_verified_emails_
 import * as createAuthEvents from './20261214090000_create_auth_events.js';
 import * as createMfaFactors from './20261216090000_create_mfa_factors.js';
 import * as createPasskeys from './20261218090000_create_passkeys.js';
+import * as createServiceCredentials from './20261220090000_create_service_credentials.js';
+import * as createSigningKeys from './20261221090000_create_signing_keys.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '20261214090000_create_auth_events': createAuthEvents,
   '20261216090000_create_mfa_factors': createMfaFactors,
   '20261218090000_create_passkeys': createPasskeys,
+  '20261220090000_create_service_credentials': createServiceCredentials,
+  '20261221090000_create_signing_keys': createSigningKeys,
 };

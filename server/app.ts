@@ -1,5 +1,3 @@
-import type { KeyObject } from 'node:crypto';
-
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Kysely } from 'kysely';
@@ -22,7 +20,11 @@ import { clientAddressResolver } from './http/client-address.js';
 import { corsSetting, useVaryOnOrigin } from './http/cors.js';
 import { maskErrors } from './http/database-outage.js';
 import { useDatabaseHealthCheck } from './http/health.js';
+import { useTokenIntrospection } from './http/introspection.js';
 import { useRequestFloodLimit } from './http/request-flood-limit.js';
+import { useRevocationFeed } from './http/revocation-feed.js';
+import { createServiceAuthGuard } from './services/service-auth-guard.js';
+import { createServiceAuthenticator } from './services/service-credentials.js';
 import { metricsOnMainPort, useMetricsEndpoint } from './http/metrics.js';
 import { useRequestMetrics } from './http/request-metrics.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -49,12 +51,15 @@ import { mfaMethodsOf } from './mfa/second-factor-codes.js';
 import { createTotpService } from './mfa/totp.service.js';
 import { createPasskeyService } from './passkeys/passkey.service.js';
 import { relyingPartyResolver } from './passkeys/relying-party.js';
-import { createSecretBox, secretBoxKey } from './security/secret-box.js';
+import { createSecretBox } from './security/secret-box.js';
+import type { TokenKeys } from './keys/token-keys.js';
+import { useDiscovery } from './http/discovery.js';
 
 export interface AppDependencies {
   config: Config;
   db: Kysely<Database>;
-  jwtKey: KeyObject;
+  /** The key ring that signs and verifies access tokens, and the keys beside it (`loadTokenKeys`). */
+  keys: TokenKeys;
   logger: Logger;
   /** How tokens are checked for revocation, and where this process's revocations are applied. */
   revocations: Revocations;
@@ -63,23 +68,32 @@ export interface AppDependencies {
   clock?: Clock;
   /** The server's metrics (`server.ts` makes them, cluster-aware); by default the app makes its own. */
   metrics?: Metrics;
+  /** Aborted when the server starts to shut down: responses that never end by themselves (event streams) end. */
+  shuttingDown?: AbortSignal;
 }
 
 /** The whole HTTP application, with no side effects: `main.ts` listens, tests call `yoga.fetch`. */
 export function createApp({
   config,
   db,
-  jwtKey,
+  keys,
   logger,
   revocations,
   rateLimits: limits,
   clock = systemClock,
   metrics = createMetrics({ db, revocations }),
+  shuttingDown,
 }: AppDependencies) {
+  // A rotation made elsewhere (`tessera keys rotate`) arrives on the revocation channel: read the ring again.
+  revocations.subscribe?.((events) => {
+    if (events.some((event) => event.type === 'signing-keys')) {
+      keys.ring.reload().catch((error: unknown) => logger.error({ err: error }, 'Could not reload the signing keys'));
+    }
+  });
   // What this process commits is counted by kind; everything else is the revocations' own.
   revocations = metrics.countingRevocations(revocations);
   const tokens: TokenSettings = {
-    key: jwtKey,
+    keys: keys.ring,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
@@ -87,6 +101,7 @@ export function createApp({
   };
   const settings: SessionSettings = {
     tokens,
+    successorKey: keys.successorKey,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
@@ -96,7 +111,7 @@ export function createApp({
   events.subscribe(metrics.authEventListener);
   const rateLimits = reportingRefusals(limits, events);
   const sessions = createSessionService({ db, settings, revocations, events, rateLimits, clock });
-  const secretBox = createSecretBox(secretBoxKey(config.keyEncryptionKey, jwtKey));
+  const secretBox = createSecretBox(keys.sealingKey);
   const stepUp: StepUpSettings = { reauthWindowSeconds: config.reauthWindowSeconds, clock };
   const askForSecondStep = mfaChallengeIssuer(db, clock);
   const mail: MailLinkSettings = {
@@ -195,6 +210,30 @@ export function createApp({
       ),
       ...(metricsOnMainPort(config) ? [useMetricsEndpoint(config, metrics, logger)] : []),
       useDatabaseHealthCheck(db, revocations),
+      useDiscovery({ keys: keys.ring, issuer: config.jwtIssuer, publishDelaySeconds: config.keyPublishDelaySeconds }),
+      // Services' endpoint: answered here, before anything GraphQL (CSRF prevention, body parsing) sees it.
+      useTokenIntrospection({
+        db,
+        tokens,
+        revocations,
+        rateLimits,
+        clientAddress,
+        ipv6PrefixLength: config.rateLimits.ipv6PrefixLength,
+        logger,
+        clock,
+      }),
+      useRevocationFeed({
+        revocations,
+        guard: createServiceAuthGuard({
+          authenticator: createServiceAuthenticator(db),
+          rateLimits,
+          ipv6PrefixLength: config.rateLimits.ipv6PrefixLength,
+          clock,
+        }),
+        clientAddress,
+        clock,
+        shuttingDown,
+      }),
       useRefusedTokenPolicy(),
       ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),

@@ -10,11 +10,14 @@ import { PasswordInputError, readPassword } from './password-input.js';
 import { describeStartupError } from './startup-error.js';
 import { noRevocationSink } from './auth/revoking.js';
 import { createUserService, type UserService } from './users/user.service.js';
+import { addServiceCommands } from './services/service-cli.js';
+import { addKeyCommands } from './keys/keys-cli.js';
 
 /** The operator command. It reads the same environment as the server. */
 const program = new Command('tessera')
   .description(
-    'Operate a Tessera server: migrate its database, create, disable and delete users, change roles, reset second factors.',
+    'Operate a Tessera server: migrate its database, create, disable and delete users, change roles, reset second ' +
+      'factors, rotate signing keys, manage service credentials.',
   )
   .showHelpAfterError();
 
@@ -145,6 +148,9 @@ program
       );
     }),
   );
+
+addServiceCommands(program, withDatabase);
+addKeyCommands(program, withDatabase);
 
 function parseRole(value: string): Role {
   const role = value.toUpperCase();

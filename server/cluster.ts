@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 
-import { loadJwtKey } from './auth/jwt-secret.js';
+import { systemClock } from './clock.js';
+import { loadTokenKeys } from './keys/token-keys.js';
 import type { Config } from './config.js';
 import { connectDatabase, databaseTargetFromConfig } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -37,7 +38,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     for (const migration of await migrateToLatest(connection.db)) {
       logger.info({ migration: migration.migrationName }, 'Applied migration');
     }
-    await loadJwtKey(config, logger); // generates the shared secret file once, before any worker reads it
+    // Generates the shared secret files and the first signing key once, before any worker reads them.
+    await loadTokenKeys(config, connection.db, logger, systemClock);
   } finally {
     await connection.close();
   }

@@ -16,6 +16,10 @@ export interface Config {
   readonly dataDir: string;
   /** Undefined outside production means "generate one into the data directory". */
   readonly jwtSecret: string | undefined;
+  /** How access tokens are signed: with JWT_SECRET (HS256), or with the key ring's private keys (ES256, RS256). */
+  readonly jwtAlgorithm: JwtAlgorithm;
+  /** How long a rotated-in key is published before it signs: longer than any verifier caches the key set. */
+  readonly keyPublishDelaySeconds: number;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
@@ -128,6 +132,9 @@ export interface Config {
    */
   readonly webauthn: { readonly rpId: string | undefined; readonly origins: readonly string[] | undefined };
 }
+
+export const JWT_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export interface RateLimit {
   readonly points: number;
@@ -287,6 +294,8 @@ const environment = z.object({
       })
       .optional(),
   ),
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
+  KEY_PUBLISH_DELAY: duration('KEY_PUBLISH_DELAY', { allowZero: true }).default(10 * 60),
   JWT_ISSUER: z.string().min(1).default('tessera'),
   JWT_AUDIENCE: z.string().min(1).default('tessera'),
   ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').default(15 * 60),
@@ -379,7 +388,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const vars = parsed.data;
-  if (vars.NODE_ENV === 'production' && vars.JWT_SECRET === undefined) {
+  if (vars.NODE_ENV === 'production' && vars.JWT_ALGORITHM !== 'HS256' && vars.KEY_ENCRYPTION_KEY === undefined) {
+    throw new ConfigError(
+      `KEY_ENCRYPTION_KEY is required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM}: it seals the ` +
+        'signing keys in the database (for example `openssl rand -base64 32`). Outside production one is generated ' +
+        'into the data directory.',
+    );
+  }
+  if (vars.NODE_ENV === 'production' && vars.JWT_ALGORITHM === 'HS256' && vars.JWT_SECRET === undefined) {
     throw new ConfigError(
       'JWT_SECRET is required when NODE_ENV=production: set it to a random value of at least 32 bytes ' +
         '(for example `openssl rand -base64 48`). Outside production a secret is generated into the data directory.',
@@ -443,6 +459,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: vars.TESSERA_DATA_DIR,
     workers: vars.TESSERA_WORKERS,
     jwtSecret: vars.JWT_SECRET,
+    jwtAlgorithm: vars.JWT_ALGORITHM,
+    keyPublishDelaySeconds: vars.KEY_PUBLISH_DELAY,
     jwtIssuer: vars.JWT_ISSUER,
     jwtAudience: vars.JWT_AUDIENCE,
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL,

@@ -2,10 +2,11 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { systemClock } from './clock.js';
+import { loadTokenKeys } from './keys/token-keys.js';
 import { createApp, type App } from './app.js';
 import type { Revocations } from './auth/revocation.js';
 import { startRevocations } from './auth/revocation-sync.js';
-import { loadJwtKey } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
 import type { DatabaseConnection } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -47,19 +48,29 @@ export async function startServer(
   let stopPruning = () => {};
   let mailSender: MailSender | undefined;
   let yoga: App | undefined;
+  const shuttingDown = new AbortController();
   let metricsListener: { url: string; close(): Promise<void> } | undefined;
   // A cluster worker answers the primary's requests for its metrics from the start (empty until the app exists).
   joinClusterMetrics();
   try {
     const applied = await migrateToLatest(connection.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'Applied migration');
-    const jwtKey = await loadJwtKey(config, logger);
+    const keys = await loadTokenKeys(config, connection.db, logger, systemClock);
     revocations = await startRevocations(config, connection, logger);
     const rateLimits = createRateLimits(config, connection);
     mailSender = await startMailDelivery(config, connection, logger);
     // In a cluster worker, /metrics shows the whole server's numbers, gathered by the primary.
     const metrics = createMetrics({ db: connection.db, revocations, cluster: cluster.isWorker });
-    const app = createApp({ config, db: connection.db, jwtKey, logger, revocations, rateLimits, metrics });
+    const app = createApp({
+      config,
+      db: connection.db,
+      keys,
+      logger,
+      revocations,
+      rateLimits,
+      metrics,
+      shuttingDown: shuttingDown.signal,
+    });
     yoga = app;
     server = createServer(
       {
@@ -134,6 +145,8 @@ export async function startServer(
         stopPruning();
         await metricsListener?.close();
         // Past the timeout, requests still running are cut; main.ts exits regardless soon after.
+        // Event streams end first: otherwise the drain would wait out its timeout on them.
+        shuttingDown.abort();
         await shutdown!.stop(config.shutdownTimeoutMs);
         // Work a request left running after its answer (a password reset's mail being queued) ends before the pool.
         await yoga!.dispose();

@@ -1,13 +1,13 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import jwt from 'jsonwebtoken';
 
 import type { AccessTokenRecord, Role } from '../db/database.js';
+import type { KeyRing } from '../keys/key-ring.js';
 import { AuthFailure } from './auth-failure.js';
 
 /** RFC 9068's explicit type for access tokens: no other kind of JWT (an ID token, say) can pass as one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
-const ALGORITHM = 'HS256';
 /** Far above any token we mint; a longer string is refused before any parsing or crypto. */
 const MAX_TOKEN_LENGTH = 4096;
 /**
@@ -18,7 +18,8 @@ const MAX_TOKEN_LENGTH = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TokenSettings {
-  readonly key: KeyObject;
+  /** Signs with its current key; verifies with the key a token's `kid` names, by the ring's own algorithm for it. */
+  readonly keys: KeyRing;
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtlSeconds: number;
@@ -74,14 +75,18 @@ export function newAccessTokenRecord(
   };
 }
 
-/** Signs claims into a JWT. HMAC is deterministic: the same record always gives the same token. */
+/**
+ * Signs claims into a JWT with the ring's current key, named in `kid`. HMAC is deterministic: the same record always
+ * gives the same token (ECDSA and RSA-PSS are not, RS256 is; either way the claims are the same).
+ */
 export function signAccessToken(settings: TokenSettings, record: AccessTokenRecord): string {
   const { sub, sid, jti, role, ver, iat, exp, amr, auth_time } = record;
   // Records stored before `amr` and `auth_time` existed are signed again as they were, without them.
   const login = { ...(amr === undefined ? {} : { amr }), ...(auth_time === undefined ? {} : { auth_time }) };
-  return jwt.sign({ sid, role, ver, iat, exp, ...login }, settings.key, {
-    algorithm: ALGORITHM,
-    header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+  const signing = settings.keys.signingKey();
+  return jwt.sign({ sid, role, ver, iat, exp, ...login }, signing.key, {
+    algorithm: signing.algorithm,
+    header: { alg: signing.algorithm, typ: ACCESS_TOKEN_TYPE, kid: signing.kid },
     subject: sub,
     jwtid: jti,
     issuer: settings.issuer,
@@ -96,10 +101,13 @@ export function signAccessToken(settings: TokenSettings, record: AccessTokenReco
  */
 export function verifyAccessToken(settings: TokenSettings, token: string): AccessTokenClaims {
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthFailure('TOKEN_INVALID');
+  // The key comes from the ring by the token's `kid`, and the algorithm with it: a token cannot pick either.
+  const key = settings.keys.verificationKey(keyIdOf(token));
+  if (!key) throw new AuthFailure('TOKEN_INVALID');
   let decoded: jwt.Jwt;
   try {
-    decoded = jwt.verify(token, settings.key, {
-      algorithms: [ALGORITHM],
+    decoded = jwt.verify(token, key.key, {
+      algorithms: [key.algorithm],
       issuer: settings.issuer,
       audience: settings.audience,
       clockTolerance: settings.clockToleranceSeconds,
@@ -109,8 +117,8 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
     throw new AuthFailure(error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
   }
   const { header, payload } = decoded;
-  // `crit` names extensions the verifier must understand (RFC 7515 §4.1.11); we understand none. `kid`, `jku`,
-  // `x5u`, `jwk` and `x5c` are never read: the key is fixed by configuration, not chosen by the token.
+  // `crit` names extensions the verifier must understand (RFC 7515 §4.1.11); we understand none. `jku`, `x5u`,
+  // `jwk` and `x5c` are never read: the key is the ring's, named by `kid`, never one the token brings.
   if (header.typ !== ACCESS_TOKEN_TYPE || 'crit' in header || typeof payload !== 'object') {
     throw new AuthFailure('TOKEN_INVALID');
   }
@@ -143,6 +151,25 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
     ...(auth_time === undefined ? {} : { authTime: auth_time as number }),
   };
 }
+
+/**
+ * The `kid` of a token's header, read before any verification only to pick the ring's key (a `kid` that is not a
+ * short string finds none). Undefined when there is none, or the header is not JSON.
+ */
+function keyIdOf(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot > MAX_HEADER_LENGTH) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    const kid = typeof header === 'object' && header !== null ? (header as { kid?: unknown }).kid : undefined;
+    return typeof kid === 'string' && kid.length <= 128 ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Far above any header we write (`alg`, `typ`, `kid`). */
+const MAX_HEADER_LENGTH = 512;
 
 function isAmr(value: unknown): value is string[] {
   return (

@@ -20,12 +20,21 @@ export async function loadJwtKey(
 ): Promise<KeyObject> {
   if (config.jwtSecret !== undefined) return createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
   const file = join(config.dataDir, 'jwt-secret');
-  const secret = (await readStoredSecret(file)) ?? (await storeNewSecret(config.dataDir, file));
+  const secret = await dataDirectorySecret(config.dataDir, 'jwt-secret');
   logger.warn(
     { file },
     'JWT_SECRET is not set: using a generated secret kept in the data directory. Set JWT_SECRET in production.',
   );
   return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
+/**
+ * A random secret kept in the data directory under `name` (48 random bytes, base64url): read when there, made
+ * once when not. Outside production only; never a weak one (a short file is an error).
+ */
+export async function dataDirectorySecret(dataDir: string, name: string): Promise<string> {
+  const file = join(dataDir, name);
+  return (await readStoredSecret(file)) ?? (await storeNewSecret(dataDir, file));
 }
 
 /** The stored secret, or undefined when there is none. A short or empty one is an error, never a weak key. */
@@ -38,7 +47,7 @@ async function readStoredSecret(file: string): Promise<string | undefined> {
   const secret = stored.trim();
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
     throw new ConfigError(
-      `${file} holds no usable secret (under ${MIN_SECRET_BYTES} bytes): delete it or set JWT_SECRET`,
+      `${file} holds no usable secret (under ${MIN_SECRET_BYTES} bytes): delete it, or set the variable it stands for`,
     );
   }
   return secret;

@@ -11,7 +11,9 @@ export type RevocationEvent =
   | { type: 'token'; jti: string; until: number }
   | { type: 'session'; sessionId: string; until: number }
   | { type: 'user'; userId: string; version: number }
-  | { type: 'user-deleted'; userId: string; until: number };
+  | { type: 'user-deleted'; userId: string; until: number }
+  /** Not a revocation: the key ring changed (`tessera keys rotate`); every process reads it again. */
+  | { type: 'signing-keys' };
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
 
@@ -55,6 +57,7 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('session'), sessionId: z.string(), until: z.number() }),
   z.object({ type: z.literal('user'), userId: z.string(), version: z.number().int().nonnegative() }),
   z.object({ type: z.literal('user-deleted'), userId: z.string(), until: z.number() }),
+  z.object({ type: z.literal('signing-keys') }),
 ]);
 const payloadSchema = z.object({ id: z.string(), events: z.array(eventSchema), replyTo: z.string().optional() });
 

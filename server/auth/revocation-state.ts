@@ -13,25 +13,26 @@ export class RevocationState {
   private readonly userVersions = new Map<string, number>();
   private readonly deletedUsers = new Map<string, number>();
 
-  /** Idempotent and monotonic: applying an event twice, or an older version after a newer one, changes nothing. */
-  apply(event: RevocationEvent): void {
+  /**
+   * Idempotent and monotonic: applying an event twice, or an older version after a newer one, changes nothing.
+   * Returns whether it changed anything (a reload tells the feed only what it learned).
+   */
+  apply(event: RevocationEvent): boolean {
     switch (event.type) {
       case 'token':
-        this.tokens.set(event.jti, Math.max(event.until, this.tokens.get(event.jti) ?? 0));
-        break;
+        return raise(this.tokens, event.jti, event.until);
       case 'session':
-        this.sessions.set(event.sessionId, Math.max(event.until, this.sessions.get(event.sessionId) ?? 0));
-        break;
+        return raise(this.sessions, event.sessionId, event.until);
       case 'user':
         // A late version of a deleted user would only sit in memory for good: the user is refused anyway.
-        if (this.deletedUsers.has(event.userId)) break;
-        if (event.version > (this.userVersions.get(event.userId) ?? 0))
-          this.userVersions.set(event.userId, event.version);
-        break;
-      case 'user-deleted':
-        this.deletedUsers.set(event.userId, Math.max(event.until, this.deletedUsers.get(event.userId) ?? 0));
-        this.userVersions.delete(event.userId);
-        break;
+        if (this.deletedUsers.has(event.userId) || event.version <= 0) return false;
+        return raise(this.userVersions, event.userId, event.version);
+      case 'user-deleted': {
+        const versionDropped = this.userVersions.delete(event.userId);
+        return raise(this.deletedUsers, event.userId, event.until) || versionDropped;
+      }
+      case 'signing-keys':
+        return false; // not a revocation: nothing to hold
     }
   }
 
@@ -50,6 +51,16 @@ export class RevocationState {
     for (const [userId, until] of this.deletedUsers) if (until < now) this.deletedUsers.delete(userId);
   }
 
+  /** Every live entry as the event that would recreate it: what a newcomer needs to hold the same state. */
+  snapshot(): RevocationEvent[] {
+    const events: RevocationEvent[] = [];
+    for (const [jti, until] of this.tokens) events.push({ type: 'token', jti, until });
+    for (const [sessionId, until] of this.sessions) events.push({ type: 'session', sessionId, until });
+    for (const [userId, version] of this.userVersions) events.push({ type: 'user', userId, version });
+    for (const [userId, until] of this.deletedUsers) events.push({ type: 'user-deleted', userId, until });
+    return events;
+  }
+
   get size(): { tokens: number; sessions: number; users: number; deletedUsers: number } {
     return {
       tokens: this.tokens.size,
@@ -58,4 +69,12 @@ export class RevocationState {
       deletedUsers: this.deletedUsers.size,
     };
   }
+}
+
+/** Sets `key` to `value` unless it already holds as much; whether it did. */
+function raise(map: Map<string, number>, key: string, value: number): boolean {
+  const current = map.get(key);
+  if (current !== undefined && current >= value) return false;
+  map.set(key, value);
+  return true;
 }

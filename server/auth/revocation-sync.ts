@@ -5,9 +5,14 @@ import type { NotificationListener } from '../db/notifications.js';
 import { findListenerIds } from '../db/listener-peers.repository.js';
 import { findLiveRevocations } from '../db/revocation.repository.js';
 import type { Logger } from '../logger.js';
-import { createDatabaseRevocationCheck, databaseRevocations, type Revocations } from './revocation.js';
+import {
+  createDatabaseRevocationCheck,
+  databaseRevocations,
+  type RevocationListener,
+  type Revocations,
+} from './revocation.js';
 import { NoticeDelivery } from './notice-delivery.js';
-import { decodeRevocationNotice, REVOCATION_CHANNEL } from './revocation-events.js';
+import { decodeRevocationNotice, REVOCATION_CHANNEL, type RevocationEvent } from './revocation-events.js';
 import { RevocationState } from './revocation-state.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
@@ -44,12 +49,27 @@ export async function startMemoryRevocations(
   // cleared by a disconnection.
   let loaded = false;
   let generation = 0;
+  // Told of every batch once applied (the revocation feed): a subscriber's mistake must not stop the others.
+  const subscribers = new Set<RevocationListener>();
+  const published = (events: readonly RevocationEvent[]) => {
+    // Every unit of work applies what it revoked, mostly nothing.
+    if (events.length === 0) return;
+    for (const subscriber of subscribers) {
+      try {
+        subscriber(events);
+      } catch (error) {
+        logger.error({ err: error }, 'A revocation subscriber failed');
+      }
+    }
+  };
 
   async function reload() {
     const loading = ++generation;
     const events = await findLiveRevocations(connection.db, new Date(sweepBefore()));
-    for (const event of events) state.apply(event);
+    const learned = events.filter((event) => state.apply(event));
     state.sweep(sweepBefore());
+    // After a lost listener, this is how subscribers learn what was committed while notifications were missed.
+    published(learned);
     // A disconnection during the load makes this load worthless: the next connection starts another.
     if (loading === generation) loaded = true;
     return events.length;
@@ -72,6 +92,9 @@ export async function startMemoryRevocations(
           return;
         }
         for (const event of notice.events) state.apply(event);
+        const ours = listener?.directChannel !== undefined && notice.replyTo === listener.directChannel;
+        // Ours was published when `apply` took it, as its commit returned.
+        if (!ours) published(notice.events);
         if (!listener?.id) return;
         // Ours, come back; or a peer's, acknowledged once applied: the peer answers its client only after this.
         if (notice.replyTo === listener.directChannel) delivery.received(notice.id, listener.id);
@@ -153,6 +176,13 @@ export async function startMemoryRevocations(
     },
     apply(events) {
       for (const event of events) state.apply(event);
+      published(events);
+    },
+    subscribe(subscriber) {
+      subscribers.add(subscriber);
+      return () => {
+        subscribers.delete(subscriber);
+      };
     },
     async awaitDelivery(ids) {
       if (!listener?.id) return; // in process (PGlite): applied as the commit returned

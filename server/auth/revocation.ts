@@ -38,10 +38,18 @@ export interface Revocations extends RevocationCheck {
   listenerConnected?(): boolean;
   /** In memory mode, how many checks the database has answered since start because memory was not trusted. */
   databaseFallbackChecks?(): number;
+  /**
+   * In memory mode, calls `listener` with each batch of events once this process has applied it: its own commits
+   * (`apply`), other processes' notices, and what a reload after a lost listener found. Returns the unsubscribe.
+   */
+  subscribe?(listener: RevocationListener): () => void;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
   close(): Promise<void>;
 }
+
+/** Told of revocations as they are applied (see `Revocations.subscribe`); must not throw, and must not block. */
+export type RevocationListener = (events: readonly RevocationEvent[]) => void;
 
 /** Asks the database on every request: one round trip that reads the user's version and the blacklist together. */
 export function createDatabaseRevocationCheck(db: Kysely<Database>): RevocationCheck {

@@ -86,7 +86,7 @@ export function createSessionService(deps: {
     const successor = await findRefreshToken(trx, spent.successor_hash);
     // Once the successor has itself been used, a repeat of its predecessor is no client's retry.
     if (!successor || successor.spent_at !== null) return undefined;
-    const successorToken = deriveSuccessorRefreshToken(settings.tokens.key, presented);
+    const successorToken = deriveSuccessorRefreshToken(settings.successorKey, presented);
     if (hashRefreshToken(successorToken) !== spent.successor_hash) return undefined;
     return tokenPairPayload(settings.tokens, {
       user,
@@ -179,7 +179,7 @@ export function createSessionService(deps: {
         }
         if (token.expires_at <= now || session.absolute_expires_at <= now) return { refused: 'invalid' };
 
-        const successor = deriveSuccessorRefreshToken(settings.tokens.key, presented);
+        const successor = deriveSuccessorRefreshToken(settings.successorKey, presented);
         await markRefreshTokenSpent(trx, hash, { at: now, successorHash: hashRefreshToken(successor) });
         unit.record({ type: 'TOKEN_REFRESHED', userId: user.id, sessionId: session.id, client });
         // The user's current role and token version go into the new access token: this is how a client whose

@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+
 import type { Insertable, Kysely } from 'kysely';
 
 import type { AccessTokenRecord, Database, RefreshTokensTable, SessionRow } from '../db/database.js';
@@ -29,6 +31,8 @@ export function amrOf(stored: string): string[] {
 
 export interface SessionSettings {
   readonly tokens: TokenSettings;
+  /** Derives each refresh token's successor (`deriveSuccessorRefreshToken`). */
+  readonly successorKey: KeyObject;
   readonly refreshTokenTtlSeconds: number;
   readonly sessionMaxAgeSeconds: number;
   readonly refreshReuseGraceSeconds: number;

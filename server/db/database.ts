@@ -15,6 +15,8 @@ export interface Database {
   mfa_challenges: MfaChallengesTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  service_credentials: ServiceCredentialsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type Role = 'USER' | 'ADMIN';
@@ -242,3 +244,32 @@ export interface WebAuthnChallengesTable {
 
 export type PasskeyRow = Selectable<PasskeysTable>;
 export type WebAuthnChallengeRow = Selectable<WebAuthnChallengesTable>;
+
+export interface SigningKeysTable {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  algorithm: 'ES256' | 'RS256';
+  /** The public key as a JWK (no private members). */
+  public_jwk: ColumnType<Record<string, string>, string, string>;
+  /** The private key (PKCS#8 PEM), sealed by the secret box under KEY_ENCRYPTION_KEY. */
+  private_key_sealed: string;
+  created_at: Generated<Date>;
+  /** When it starts signing. */
+  activates_at: Date;
+}
+
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+
+/** What another service presents (HTTP Basic) to introspect tokens and follow the revocation feed. */
+export interface ServiceCredentialsTable {
+  /** `svc_` and 16 hex digits: public, like a username. */
+  id: string;
+  /** What the operator calls it (`orders-api`); unique, kept after revocation. */
+  name: string;
+  /** SHA-256 (hex) of the secret; the secret itself is shown once and never stored. */
+  secret_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export type ServiceCredentialRow = Selectable<ServiceCredentialsTable>;

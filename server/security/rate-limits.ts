@@ -24,7 +24,9 @@ export type LimitedAction =
   | 'verifyMfa'
   | 'manageMfa'
   | 'loginWithPasskey'
-  | 'managePasskeys';
+  | 'managePasskeys'
+  /** Failed service credentials (HTTP Basic), per address only: see `services/service-auth-guard.ts`. */
+  | 'serviceAuth';
 
 /** The mutations that send a mail: each is also counted per recipient (RATE_LIMIT_MAIL). */
 export type MailAction = 'requestEmailVerification' | 'requestPasswordReset' | 'changeEmail';

@@ -85,6 +85,20 @@ console.log(
 );
 `;
 
+// A service that trusts Tessera's tokens: tessera/verifier resolves, loads with plain Node, and refuses garbage.
+const VERIFIER_APP = `
+import { createTesseraVerifier, TesseraVerificationError } from 'tessera/verifier';
+
+const verifier = createTesseraVerifier({
+  issuer: process.argv[2]!,
+  audience: 'tessera',
+  service: { id: 'svc_0000000000000000', secret: 'not-a-real-secret' },
+});
+const refused = await verifier.verify('not.a.token').catch((error: unknown) => error);
+await verifier.close();
+console.log(JSON.stringify({ code: refused instanceof TesseraVerificationError ? refused.code : String(refused) }));
+`;
+
 const PAGE_HTML = `<!doctype html>
 <html>
   <body>
@@ -213,11 +227,12 @@ describe.runIf(testDriver === 'pglite')('the packed package, installed in a new 
     );
     await writeFile(
       join(app, 'entries.ts'),
-      ['client', 'possible-types', 'codegen', ...(withReact ? ['react'] : [])]
+      ['client', 'possible-types', 'codegen', 'verifier', ...(withReact ? ['react'] : [])]
         .map((entry, i) => `export type * as entry${i} from 'tessera/${entry}';`)
         .join('\n'),
     );
     await writeFile(join(app, 'app.ts'), APP);
+    await writeFile(join(app, 'verifier-app.ts'), VERIFIER_APP);
     await writeFile(join(app, 'page', 'index.html'), PAGE_HTML);
     await writeFile(join(app, 'page', 'main.ts'), pageScript(withReact));
 
@@ -272,7 +287,7 @@ describe.runIf(testDriver === 'pglite')('the packed package, installed in a new 
     }
     expect(files).toContain('bin/tessera.mjs');
     // Neither the demo page nor the PGlite template (tens of megabytes).
-    expect(files.filter((file) => !/^(bin|server|migrations|dist\/client)\//.test(file)).sort()).toEqual([
+    expect(files.filter((file) => !/^(bin|server|migrations|dist\/(client|verifier))\//.test(file)).sort()).toEqual([
       'README.md',
       'package.json',
       'schema.graphql',
@@ -308,6 +323,12 @@ describe.runIf(testDriver === 'pglite')('the packed package, installed in a new 
       loggedOut: true,
       combinedError: true,
     });
+  });
+
+  it('a plain Node script imports tessera/verifier, which refuses a malformed token', async () => {
+    const result = await runNode('out/verifier-app.js', server.url);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ code: 'TOKEN_INVALID' });
   });
 
   it("runs the README's typed client example", async () => {

@@ -31,12 +31,16 @@ describe(`migrations on ${testDriver}`, () => {
       'mfa_challenges',
       'mfa_factors',
       'mfa_recovery_codes',
+      'passkeys',
       'rate_limits',
       'refresh_tokens',
       'revoked_tokens',
+      'service_credentials',
       'sessions',
+      'signing_keys',
       'tombstones',
       'users',
+      'webauthn_challenges',
     ]);
     expect(await migrateToLatest(database.db)).toEqual([]);
   });

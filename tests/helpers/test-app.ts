@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 
 import { createApp, type App } from '../../server/app.js';
-import { loadJwtKey } from '../../server/auth/jwt-secret.js';
+import { systemClock } from '../../server/clock.js';
+import { loadTokenKeys, type TokenKeys } from '../../server/keys/token-keys.js';
 import type { Revocations } from '../../server/auth/revocation.js';
 import { startRevocations } from '../../server/auth/revocation-sync.js';
 import type { Clock } from '../../server/clock.js';
@@ -40,6 +41,8 @@ export interface TestApp {
   readonly config: Config;
   readonly database: TestDatabase;
   readonly revocations: Revocations;
+  /** The key ring and the keys beside it, as the app uses them. */
+  readonly keys: TokenKeys;
   /** Every line the server logged, for tests that check what never reaches the logs. */
   readonly logs: string[];
   graphql<TData = Record<string, any>>(query: string, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
@@ -63,11 +66,11 @@ export async function createTestApp(
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const jwtKey = await loadJwtKey(config, logger);
+  const keys = await loadTokenKeys(config, database.db, logger, options.clock ?? systemClock);
   const revocations = await startRevocations(config, database, logger);
   const rateLimits = createRateLimits(config, database);
   // A test that moves `clock` expires the links in mail without sleeping.
-  const yoga = createApp({ config, db: database.db, jwtKey, logger, revocations, rateLimits, clock: options.clock });
+  const yoga = createApp({ config, db: database.db, keys, logger, revocations, rateLimits, clock: options.clock });
   const db = database;
 
   return {
@@ -75,6 +78,7 @@ export async function createTestApp(
     config,
     database: db,
     revocations,
+    keys,
     logs,
     async graphql(query, options = {}) {
       const response = await yoga.fetch('http://localhost/graphql', {

@@ -1,5 +1,3 @@
-import { createSecretKey } from 'node:crypto';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createAuthEventLog } from '../../server/events/auth-event-log.js';
@@ -16,7 +14,7 @@ import {
   tokenStatus,
   type Account,
 } from '../helpers/accounts.js';
-import { createPeerApp, createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createPeerApp, createTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const SET_DISABLED = /* GraphQL */ `
@@ -141,8 +139,9 @@ function sessionsOf(app: TestApp) {
   return createSessionService({
     db: app.database.db,
     settings: {
+      successorKey: app.keys.successorKey,
       tokens: {
-        key: createSecretKey(Buffer.from(TEST_JWT_SECRET)),
+        keys: app.keys.ring,
         issuer: config.jwtIssuer,
         audience: config.jwtAudience,
         accessTokenTtlSeconds: config.accessTokenTtlSeconds,

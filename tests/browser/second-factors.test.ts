@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { PASSWORD, uniqueUsername } from '../helpers/accounts.js';
 import { browserAvailable, demoStatus, launchBrowser, registerOnDemoPage } from '../helpers/browser.js';
+import { addVirtualAuthenticator } from '../helpers/passkeys.js';
 import { testDriver } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { decodeClaims } from '../helpers/tokens.js';
@@ -59,16 +60,7 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('second factors on
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(cdp);
     await page.goto(demoUrl);
     await expect.poll(() => demoStatus(page)).toBe('Not logged in.');
     return { context, page };

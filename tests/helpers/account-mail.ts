@@ -7,7 +7,7 @@ import { createLogger } from '../../server/logger.js';
 import { startMailSender, type MailSender, type MailSenderOptions } from '../../server/mail/mail-sender.js';
 import { smtpTransport } from '../../server/mail/mail-transport.js';
 import type { SmtpSink } from './smtp-sink.js';
-import type { GraphQLResponse, RequestOptions, TestApp } from './test-app.js';
+import { graphqlRequest, type GraphQLResponse, type RequestOptions, type TestApp } from './test-app.js';
 
 export const TEST_MAIL_FROM = 'Tessera Test <no-reply@tessera.test>';
 
@@ -147,19 +147,9 @@ export async function graphqlSettled<TData = Record<string, any>>(
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<TData>> {
   const pending: Promise<unknown>[] = [];
-  const response = await app.yoga.fetch(
-    'http://localhost/graphql',
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: JSON.stringify({ query, variables: options.variables }),
-    },
-    { waitUntil: (work: Promise<unknown>) => void pending.push(work) },
-  );
+  const response = await app.yoga.fetch('http://localhost/graphql', graphqlRequest(query, options), {
+    waitUntil: (work: Promise<unknown>) => void pending.push(work),
+  });
   const body = await response.json();
   await Promise.all(pending);
   return { status: response.status, headers: response.headers, body };

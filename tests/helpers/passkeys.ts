@@ -66,6 +66,24 @@ const SIMPLEWEBAUTHN_BROWSER = join(
   '../dist/bundle/index.umd.min.js',
 );
 
+/**
+ * Attaches a virtual platform authenticator to the page of `cdp` (WebAuthn must be enabled on it): CTAP2, built in,
+ * discoverable credentials, user verification that passes, presence simulated. Returns its id.
+ */
+export async function addVirtualAuthenticator(cdp: CDPSession): Promise<string> {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return authenticatorId;
+}
+
 /** A credential as Chromium's virtual authenticator holds it (`WebAuthn.getCredentials`). */
 export interface VirtualCredential {
   credentialId: string;
@@ -106,18 +124,8 @@ export class PasskeyDevice {
   }
 
   /** Another authenticator on this page (the browser then lets the user pick; here the newest answers). */
-  async addAuthenticator(): Promise<string> {
-    const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    return authenticatorId;
+  addAuthenticator(): Promise<string> {
+    return addVirtualAuthenticator(this.cdp);
   }
 
   async removeAuthenticator(authenticatorId: string): Promise<void> {

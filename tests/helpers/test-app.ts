@@ -49,6 +49,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A GraphQL POST as the tests send it: the operation, its variables, and the token as a bearer header. */
+export function graphqlRequest(query: string, options: RequestOptions = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables: options.variables }),
+  };
+}
+
 /** The real app over a fresh, migrated database of its own, called through `yoga.fetch` (a whole HTTP request). */
 export async function createTestApp(
   env: Record<string, string> = {},
@@ -81,15 +94,7 @@ export async function createTestApp(
     keys,
     logs,
     async graphql(query, options = {}) {
-      const response = await yoga.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-        body: JSON.stringify({ query, variables: options.variables }),
-      });
+      const response = await yoga.fetch('http://localhost/graphql', graphqlRequest(query, options));
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
     async close() {

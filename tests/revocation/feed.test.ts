@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceCredentialService } from '../../server/services/service-credentials.js';
 import { registerUser } from '../helpers/accounts.js';
 import { openEventStream, type EventStreamReader, type ReadEvent } from '../helpers/sse.js';
-import { createPeerApp, type GraphQLResponse, type RequestOptions, type TestApp } from '../helpers/test-app.js';
+import {
+  createPeerApp,
+  graphqlRequest,
+  type GraphQLResponse,
+  type RequestOptions,
+  type TestApp,
+} from '../helpers/test-app.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { decodeClaims } from '../helpers/tokens.js';
 
@@ -12,15 +18,7 @@ const EVENT_ID = /^([0-9a-f]+):(\d+)$/;
 /** `registerUser` and friends over real HTTP, against a listening server. */
 function overHttp(server: TestServer): TestApp {
   const graphql = async (query: string, options: RequestOptions = {}): Promise<GraphQLResponse> => {
-    const response = await fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: JSON.stringify({ query, variables: options.variables }),
-    });
+    const response = await fetch(server.graphqlUrl, graphqlRequest(query, options));
     return { status: response.status, headers: response.headers, body: await response.json() };
   };
   return { graphql } as unknown as TestApp;

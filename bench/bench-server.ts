@@ -1,12 +1,15 @@
 // One Tessera server for the benchmark, started by bench/run.ts as a child process with an IPC channel. It is the
-// real server (startServer); the only addition is an event loop delay monitor the benchmark can read, so that
-// nothing bench-specific lives in server/.
+// real server (startServer); the additions are an event loop delay monitor the benchmark can read, the time each
+// unit of work commits (sent as it happens, for propagation measured from the commit), and a count of the statements
+// sent to Postgres between two messages (`login.statements`), so that nothing bench-specific lives in server/.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { loadConfig } from '../server/config.js';
 import { connectDatabase, databaseTargetFromConfig } from '../server/db/connect.js';
 import { createLogger } from '../server/logger.js';
+import { observeCommits } from '../server/events/unit-of-work.js';
 import { startServer } from '../server/server.js';
+import { countStatements } from '../tests/helpers/statement-counter.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('warn');
@@ -14,8 +17,17 @@ const server = await startServer(config, logger, await connectDatabase(databaseT
 const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 
+observeCommits((committedAt) => process.send!({ type: 'committed', at: committedAt }));
+let counting: ReturnType<typeof countStatements> | undefined;
+
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'reset-event-loop-delay') {
+  if (message.type === 'count-statements') {
+    counting = countStatements();
+    process.send!({ type: 'counting-statements' });
+  } else if (message.type === 'read-statements') {
+    const { statements, roundTrips } = counting!.stop();
+    process.send!({ type: 'statements', statements, roundTrips });
+  } else if (message.type === 'reset-event-loop-delay') {
     delay.reset();
     process.send!({ type: 'event-loop-delay-reset' });
   } else if (message.type === 'read-event-loop-delay') {

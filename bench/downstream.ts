@@ -52,8 +52,11 @@ export async function startDownstreamPair(
   const unsupported = () => Promise.reject(new Error('not a bench-server'));
   const downstream: BenchServer = {
     url: orders.url,
+    commits: [],
     eventLoopDelay: unsupported,
     resetEventLoopDelay: unsupported,
+    countStatements: unsupported,
+    readStatements: unsupported,
     stop: () => orders.stop(),
   };
   servers.push(downstream);

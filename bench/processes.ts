@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import { freePort, startServerProcess } from '../tests/helpers/server-process.js';
@@ -10,13 +11,49 @@ export interface BenchServer {
   /** Event loop delay p99 since the last reset (bench-server only). */
   eventLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>;
   resetEventLoopDelay(): Promise<void>;
+  /** When each unit of work committed on this server (epoch ms, sub-millisecond), in order (bench-server only). */
+  readonly commits: number[];
+  /** Counts the statements the server sends to Postgres from now until `readStatements` (bench-server only). */
+  countStatements(): Promise<void>;
+  readStatements(): Promise<{ statements: number; roundTrips: number }>;
   stop(): Promise<void>;
 }
 
+/**
+ * Where processes run, with `taskset`: the load generator (this process) on CPU 0, servers on the others. On a
+ * machine with one CPU nothing is pinned. Postgres is not ours to pin: it runs wherever the kernel puts it.
+ */
+export const cpuPlan = (() => {
+  const count = cpus().length;
+  const pinned = count >= 2 && hasTaskset();
+  return {
+    pinned,
+    loadGenerator: pinned ? '0' : undefined,
+    servers: pinned ? (count === 2 ? '1' : `1-${count - 1}`) : undefined,
+  };
+})();
+
+/** Pins a process and every thread it has to `cpuList`; its later threads inherit it. */
+export function pin(pid: number, cpuList: string | undefined): void {
+  if (cpuList !== undefined) execFileSync('taskset', ['-a', '-cp', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One server process (bench/bench-server.ts), with its event loop delay readable over IPC. */
-export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
+export async function startBenchServer(
+  env: Record<string, string>,
+  script = './bench-server.ts',
+): Promise<BenchServer> {
   const port = await freePort();
-  const child = fork(fileURLToPath(new URL('./bench-server.ts', import.meta.url)), {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
     execArgv: ['--import', 'tsx'],
@@ -34,9 +71,26 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
+  pin(child.pid!, cpuPlan.servers);
+  const commits: number[] = [];
+  child.on('message', (message: any) => {
+    if (message.type === 'committed') commits.push(message.at);
+  });
   const ready = await next('ready');
   return {
     url: ready.url,
+    commits,
+    async countStatements() {
+      const reply = next('counting-statements');
+      child.send({ type: 'count-statements' });
+      await reply;
+    },
+    async readStatements() {
+      const reply = next('statements');
+      child.send({ type: 'read-statements' });
+      const { statements, roundTrips } = await reply;
+      return { statements, roundTrips };
+    },
     async eventLoopDelay() {
       const reply = next('event-loop-delay');
       child.send({ type: 'read-event-loop-delay' });
@@ -52,7 +106,10 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   };
 }
 
-/** The real `server/main.ts`, as `npm start` runs it (used for TESSERA_WORKERS=2), once every worker serves. */
+/**
+ * The real `server/main.ts`, as `npm start` runs it (TESSERA_WORKERS=1 and 2), once every worker serves. Not pinned:
+ * its workers may use every CPU, the load generator's too.
+ */
 export async function startMainServer(env: Record<string, string>): Promise<BenchServer> {
   const server = await startServerProcess(env);
   const workers = Number(env.TESSERA_WORKERS ?? 1);
@@ -67,8 +124,11 @@ export async function startMainServer(env: Record<string, string>): Promise<Benc
   const unsupported = () => Promise.reject(new Error('not a bench-server'));
   return {
     url: server.url,
+    commits: [],
     eventLoopDelay: unsupported,
     resetEventLoopDelay: unsupported,
+    countStatements: unsupported,
+    readStatements: unsupported,
     stop: async () => {
       await server.stop();
     },

@@ -10,7 +10,7 @@ import { ARGON2_OPTIONS } from '../server/auth/passwords.js';
 import { load, type LoadResult } from './load.js';
 import { measureDownstreamPropagation } from './downstream.js';
 import { describeMachine } from './machine.js';
-import { startBenchServer, startMainServer, type BenchServer } from './processes.js';
+import { cpuPlan, pin, startBenchServer, startMainServer, type BenchServer } from './processes.js';
 import { measurePropagation } from './propagation.js';
 import { graphql } from './requests.js';
 
@@ -28,11 +28,14 @@ const LOGIN = `mutation($username: String!, $password: String!) {
 const ME = '{ me { id username role } }';
 
 const started = Date.now();
+const cores = (await import('node:os')).cpus().length;
 const databaseName = `tessera_bench_${randomBytes(4).toString('hex')}`;
 const databaseUrl = withDatabase(ADMIN_URL, databaseName);
 const servers: BenchServer[] = [];
 const log = (message: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
+// The load generator (autocannon, in this process) on CPU 0, bench servers on the others (bench/processes.ts).
+pin(process.pid, cpuPlan.loadGenerator);
 await admin(`create database "${databaseName}"`);
 try {
   const env = {
@@ -54,13 +57,16 @@ try {
   log('starting servers');
   const memory = await start({ REVOCATION_CHECK: 'memory' });
   const database = await start({ REVOCATION_CHECK: 'database' });
+  // Stock Yoga over the same schema, no plugins (bench/bare-server.ts): what Tessera's own plugins cost.
+  const bareServer = await startBenchServer({}, './bare-server.ts');
+  servers.push(bareServer);
 
   const registered = await graphql(memory.url, REGISTER, { username: 'bench_user', password: PASSWORD });
   const token = registered.data.register.accessToken as string;
   const meBody = JSON.stringify(await graphql(memory.url, ME, {}, token));
   const exactly = (expected: string) => ({ status: 200, body: (body: string) => body === expected });
 
-  log('anon / auth / auth with REVOCATION_CHECK=database');
+  log('bare / anon / auth / auth with REVOCATION_CHECK=database');
   const typename = {
     query: '{ __typename }',
     connections: 16,
@@ -68,20 +74,33 @@ try {
     expect: exactly(TYPENAME_BODY),
   };
   // Warm up (JIT, connection pools) so that the first scenario measured is not the one that pays for it.
+  await load({ url: bareServer.url, ...typename, durationSeconds: 2 });
   await load({ url: memory.url, ...typename, durationSeconds: 3 });
   await load({ url: memory.url, ...typename, token, durationSeconds: 3 });
   await load({ url: database.url, ...typename, token, durationSeconds: 2 });
+  const bare = await load({ url: bareServer.url, ...typename });
+  await bareServer.stop();
   const anon = await load({ url: memory.url, ...typename });
   const auth = await load({ url: memory.url, ...typename, token });
   const authDatabase = await load({ url: database.url, ...typename, token });
 
-  log('me, one process and TESSERA_WORKERS=2');
+  log('me: one process, then `npm start` at TESSERA_WORKERS=1, 2 (and the core count when larger)');
   const meLoad = { query: ME, token, connections: 16, durationSeconds: DURATION, expect: exactly(meBody) };
   const me = await load({ url: memory.url, ...meLoad });
-  const workers = await startMainServer({ ...env, TESSERA_WORKERS: '2' });
-  servers.push(workers);
-  const meWorkers = await load({ url: workers.url, ...meLoad });
-  await workers.stop();
+  const scaling: Record<string, LoadResult> = {};
+  for (const count of [...new Set([1, 2, cores])]) {
+    const workers = await startMainServer({ ...env, TESSERA_WORKERS: String(count) });
+    servers.push(workers);
+    await load({ url: workers.url, ...meLoad, durationSeconds: 2 });
+    scaling[count] = await load({ url: workers.url, ...meLoad });
+    await workers.stop();
+  }
+
+  log('statements of one login on Postgres, counted in the server');
+  await graphql(memory.url, LOGIN, { username: 'bench_user', password: PASSWORD });
+  await memory.countStatements();
+  await graphql(memory.url, LOGIN, { username: 'bench_user', password: PASSWORD });
+  const loginStatements = await memory.readStatements();
 
   log('login at concurrency 1 and 8, beside a bare argon2id hash');
   const bareHashMs = await timeBareHash();
@@ -112,11 +131,32 @@ try {
     date: new Date().toISOString(),
     machine: await describeMachine(ADMIN_URL),
     durationSeconds: DURATION,
-    scenarios: { anon, auth, authDatabase, me, meWorkers2: meWorkers, login1, login8 },
+    cpus: {
+      pinned: cpuPlan.pinned,
+      loadGenerator: cpuPlan.loadGenerator ?? 'any',
+      benchServers: cpuPlan.servers ?? 'any',
+      workerScaling: 'any (TESSERA_WORKERS servers are not pinned)',
+      postgres: 'any (not pinned)',
+    },
+    scenarios: {
+      bare,
+      anon,
+      auth,
+      authDatabase,
+      me,
+      ...Object.fromEntries(Object.entries(scaling).map(([count, result]) => [`meWorkers${count}`, result])),
+      login1,
+      login8,
+    },
     ratios: {
+      'anon/bare': round(anon.requestsPerSecond / bare.requestsPerSecond),
       'auth/anon': round(auth.requestsPerSecond / anon.requestsPerSecond),
+      'me/auth': round(me.requestsPerSecond / auth.requestsPerSecond),
       'memory/database': round(auth.requestsPerSecond / authDatabase.requestsPerSecond),
-      'me 2 workers/1': round(meWorkers.requestsPerSecond / me.requestsPerSecond),
+      'me 2 workers/1': round(scaling[2]!.requestsPerSecond / scaling[1]!.requestsPerSecond),
+      ...(cores > 2
+        ? { [`me ${cores} workers/1`]: round(scaling[cores]!.requestsPerSecond / scaling[1]!.requestsPerSecond) }
+        : {}),
     },
     login: {
       p50Ms: login1.p50Ms,
@@ -125,13 +165,18 @@ try {
       p99MsAt8: login8.p99Ms,
       bareHashMs: round(bareHashMs),
       eventLoopDelayP99Ms: round(eventLoop.p99Ms),
+      statements: loginStatements.statements,
+      roundTrips: loginStatements.roundTrips,
     },
     propagation,
     totalSeconds: Math.round((Date.now() - started) / 1000),
   };
   const targets = {
+    'anon/bare >= 0.95': report.ratios['anon/bare'] >= 0.95,
     'auth/anon >= 0.90': report.ratios['auth/anon'] >= 0.9,
-    'propagation p99 <= 20 ms (memory)': propagation.memory.p99Ms <= 20,
+    'me/auth >= 0.90': report.ratios['me/auth'] >= 0.9,
+    'propagation fromCommit p99 <= 5 ms (memory)': propagation.memory.fromCommit.p99Ms <= 5,
+    'propagation fromSend p99 <= 20 ms (memory)': propagation.memory.fromSend.p99Ms <= 20,
     'propagation p99 <= 50 ms (downstream)': propagation.downstream.p99Ms <= 50,
     'login p50 <= 1.3x bare hash': login1.p50Ms <= 1.3 * bareHashMs,
     'event loop delay p99 <= 20 ms during logins': eventLoop.p99Ms <= 20,
@@ -156,25 +201,32 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
     '',
     `| scenario                           |   req/s | p50 ms | p99 ms |`,
     `| ---------------------------------- | ------: | -----: | -----: |`,
+    row('bare Yoga `{ __typename }`', s.bare),
     row('anon `{ __typename }`', s.anon),
     row('auth `{ __typename }` (memory)', s.auth),
     row('auth `{ __typename }` (database)', s.authDatabase),
     row('me, 1 process', s.me),
-    row('me, TESSERA_WORKERS=2', s.meWorkers2),
+    ...Object.keys(s)
+      .filter((name) => name.startsWith('meWorkers'))
+      .map((name) => row(`me, TESSERA_WORKERS=${name.slice('meWorkers'.length)}`, s[name])),
     row('login, concurrency 1', s.login1),
     row('login, concurrency 8 (+ auth load)', s.login8),
     '',
     `| measure                                  | value |`,
     `| ---------------------------------------- | ----: |`,
-    `| ratio auth/anon                          | ${report.ratios['auth/anon']} |`,
-    `| ratio memory/database                    | ${report.ratios['memory/database']} |`,
-    `| ratio me 2 workers/1                     | ${report.ratios['me 2 workers/1']} |`,
+    ...Object.entries(report.ratios).map(([name, value]) => `| ${`ratio ${name}`.padEnd(40)} | ${value} |`),
     `| bare argon2id hash, ms                   | ${report.login.bareHashMs} |`,
     `| login p50 / p99 at 1, ms                 | ${report.login.p50Ms} / ${report.login.p99Ms} |`,
+    `| statements / round trips of one login    | ${report.login.statements} / ${report.login.roundTrips} |`,
     `| event loop delay p99 during logins, ms   | ${report.login.eventLoopDelayP99Ms} |`,
-    `| propagation p50 / p99 (memory), ms       | ${report.propagation.memory.p50Ms} / ${report.propagation.memory.p99Ms} |`,
-    `| propagation p50 / p99 (database), ms     | ${report.propagation.database.p50Ms} / ${report.propagation.database.p99Ms} |`,
-    `| propagation p50 / p99 (downstream), ms   | ${report.propagation.downstream.p50Ms} / ${report.propagation.downstream.p99Ms} |`,
+    ...['memory', 'database', 'downstream'].flatMap((kind) => {
+      const p = report.propagation[kind];
+      return [
+        `| ${`propagation from send p50 / p99 (${kind})`.padEnd(40)} | ${p.fromSend.p50Ms} / ${p.fromSend.p99Ms} |`,
+        `| ${`propagation from commit p50 / p99 (${kind})`.padEnd(40)} | ${p.fromCommit.p50Ms} / ${p.fromCommit.p99Ms} |`,
+      ];
+    }),
+    `| CPUs: load generator / bench servers     | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} (Postgres, TESSERA_WORKERS: any) |`,
     '',
     ...Object.entries(targets).map(([target, met]) => `${met ? 'met    ' : 'MISSED '} ${target}`),
     '',

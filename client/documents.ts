@@ -271,7 +271,11 @@ export const PasskeysDocument = graphql(`
 export const PasskeyRegistrationOptionsDocument = graphql(`
   mutation PasskeyRegistrationOptions {
     passkeyRegistrationOptions {
-      options
+      __typename
+      ... on PasskeyOptions {
+        options
+      }
+      ...ErrorFields
     }
   }
 `);

@@ -1,11 +1,8 @@
-import { Client, fetchExchange } from '@urql/core';
+import type { Client } from '@urql/core';
 
-import { tesseraAuthExchanges } from './auth-exchange.js';
-import { AuthSession } from './auth-session.js';
-import { cookieModeStorage } from './cookie-mode-storage.js';
-import { ServerClock } from './server-clock.js';
-import { defaultTokenStorage, type TokenStorage } from './token-storage.js';
-import { createUserApi, type UserApi } from './user.js';
+import { assembleTesseraClient } from './assemble-client.js';
+import type { TokenStorage } from './token-storage.js';
+import type { UserApi } from './user.js';
 
 export { SecondFactorRequired, TesseraError, type ErrorCode, type MfaMethod } from './errors.js';
 export type { AuthChange, AuthChangeType } from './auth-session.js';
@@ -58,24 +55,6 @@ export interface TesseraClient {
  * ```
  */
 export function createTesseraClient(options: TesseraClientOptions): TesseraClient {
-  const clock = new ServerClock();
-  const cookieStorage = options.refreshTokenCookie ? cookieModeStorage() : undefined;
-  const session = new AuthSession(cookieStorage ?? options.storage ?? defaultTokenStorage(), clock, cookieStorage);
-  const client = new Client({
-    url: options.url,
-    fetch: clock.wrapFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
-    fetchOptions: options.refreshTokenCookie ? withCredentials(options.fetchOptions) : options.fetchOptions,
-    // No document cache: after a logout or a user switch, nothing of the previous user may be served.
-    exchanges: [...tesseraAuthExchanges(session, clock), fetchExchange],
-    preferGetMethod: false,
-  });
-  return { client, User: createUserApi(client, session, clock) };
-}
-
-/** Every request sends and accepts cookies, also across origins (the server must allow the origin: CORS_ORIGINS). */
-function withCredentials(fetchOptions: TesseraClientOptions['fetchOptions']): () => RequestInit {
-  return () => ({
-    ...(typeof fetchOptions === 'function' ? fetchOptions() : fetchOptions),
-    credentials: 'include',
-  });
+  const { client, User } = assembleTesseraClient(options);
+  return { client, User };
 }

@@ -249,7 +249,7 @@ export interface UserApi {
    * @param name What to call it ("Laptop"); "Passkey" when left out.
    * @returns The new passkey.
    * @throws `TesseraError` with code `INVALID_PASSKEY` (the answer did not verify, or this passkey is registered
-   *   already), `VALIDATION` or `RATE_LIMITED`; the browser's `WebAuthnError` when the user cancels or the device has
+   *   already), `VALIDATION` or `RATE_LIMITED` (too many asked); the browser's `WebAuthnError` when the user cancels or the device has
    *   no authenticator.
    * @example `await User.registerPasskey('Laptop');`
    */
@@ -445,7 +445,9 @@ export function createUserApi(client: Client, session: AuthSession, clock: Serve
     },
     async registerPasskey(name) {
       const asked = dataOrThrow(await client.mutation(PasskeyRegistrationOptionsDocument, {}, fresh));
-      const response = await passkeyCeremonies.create(asked.passkeyRegistrationOptions.options);
+      const options = asked.passkeyRegistrationOptions;
+      if (options.__typename !== 'PasskeyOptions') throw new TesseraError(options);
+      const response = await passkeyCeremonies.create(options.options);
       const result = await client.mutation(RegisterPasskeyDocument, { response, name }, fresh);
       const outcome = dataOrThrow(result).registerPasskey;
       if (outcome.__typename !== 'Passkey') throw new TesseraError(outcome);

@@ -12,6 +12,7 @@ import * as createMfaFactors from './20261216090000_create_mfa_factors.js';
 import * as createPasskeys from './20261218090000_create_passkeys.js';
 import * as createServiceCredentials from './20261220090000_create_service_credentials.js';
 import * as createSigningKeys from './20261221090000_create_signing_keys.js';
+import * as unloggedRateLimits from './20261222090000_unlogged_rate_limits.js';
 
 /**
  * Every migration, by name. Listed here rather than read from the folder so that the same list works from
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '20261218090000_create_passkeys': createPasskeys,
   '20261220090000_create_service_credentials': createServiceCredentials,
   '20261221090000_create_signing_keys': createSigningKeys,
+  '20261222090000_unlogged_rate_limits': unloggedRateLimits,
 };

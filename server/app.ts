@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Kysely } from 'kysely';
 
@@ -15,7 +14,7 @@ import { createContextFactory, type Context, type Services } from './context.js'
 import type { Database } from './db/database.js';
 import { useDemoPage } from './http/demo-page.js';
 import { useDevOutbox } from './http/dev-outbox.js';
-import { graphiqlOptions } from './http/graphiql.js';
+import { graphiqlOptions, renderTesseraGraphiQL, useGraphiQLPanel } from './http/graphiql.js';
 import { clientAddressResolver } from './http/client-address.js';
 import { corsSetting, useVaryOnOrigin } from './http/cors.js';
 import { maskErrors } from './http/database-outage.js';
@@ -43,6 +42,7 @@ import { logAuthEvent } from './events/auth-event-logging.js';
 import { reportingRefusals } from './events/rate-limit-events.js';
 import { mailEnabled } from './mail/mail-settings.js';
 import { createEmailVerificationService, type MailLinkSettings } from './users/email-verification.service.js';
+import { createUserCache } from './users/user-cache.js';
 import { createUserService } from './users/user.service.js';
 import type { StepUpSettings } from './auth/step-up.js';
 import { mfaChallengeIssuer } from './mfa/mfa-challenges.js';
@@ -90,6 +90,8 @@ export function createApp({
       keys.ring.reload().catch((error: unknown) => logger.error({ err: error }, 'Could not reload the signing keys'));
     }
   });
+  // Users in memory, kept in step by the same channel: a change to a user reaches it before the change answers.
+  const userCache = createUserCache({ maxUsers: config.userCacheSize, revocations });
   // What this process commits is counted by kind; everything else is the revocations' own.
   revocations = metrics.countingRevocations(revocations);
   const tokens: TokenSettings = {
@@ -137,7 +139,7 @@ export function createApp({
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
     sessions,
-    users: createUserService({ db, revocations, events }),
+    users: createUserService({ db, revocations, events, cache: userCache }),
     emailVerification,
     passwordReset: createPasswordResetService({
       db,
@@ -189,7 +191,7 @@ export function createApp({
     }),
     cors: corsSetting(config.corsOrigins),
     graphiql: config.graphiql ? graphiqlOptions : false,
-    renderGraphiQL,
+    renderGraphiQL: renderTesseraGraphiQL,
     landingPage: false,
     // Never in "development" mode: Yoga would then add the original message and stack to masked errors.
     maskedErrors: { isDev: false, maskError: maskErrors },
@@ -238,6 +240,7 @@ export function createApp({
       ...(Array.isArray(config.corsOrigins) && config.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.refreshTokenCookie ? [useRefreshTokenCookie()] : []),
       ...(config.demoPage ? [useDemoPage({ refreshTokenCookie: config.refreshTokenCookie })] : []),
+      ...(config.graphiql ? [useGraphiQLPanel({ refreshTokenCookie: config.refreshTokenCookie })] : []),
       // Mail carries live tokens: never shown in production.
       ...(config.nodeEnv !== 'production' ? [useDevOutbox(db)] : []),
       ...useRequestHardening(config),

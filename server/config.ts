@@ -40,6 +40,11 @@ export interface Config {
    * tokens are checked against the database: the bound on how late any process refuses a revoked token.
    */
   readonly revocationTrustWindowMs: number;
+  /**
+   * Users each process remembers (least recently used go first), kept in step through the revocation channel, so an
+   * authenticated `me` costs no query; 0 turns it off. Used only while memory is trusted (REVOCATION_CHECK=memory).
+   */
+  readonly userCacheSize: number;
   /** Longest a query may run or wait for a lock or a connection before it fails (statement and lock timeouts). */
   readonly databaseTimeoutMs: number;
   /** After SIGTERM, how long requests in flight may take before the process exits regardless. */
@@ -307,6 +312,7 @@ const environment = z.object({
   AUDIT_RETENTION: duration('AUDIT_RETENTION').default(90 * 24 * 3600),
   REVOCATION_CHECK: z.enum(['memory', 'database']).default('memory'),
   REVOCATION_TRUST_WINDOW: durationMs('REVOCATION_TRUST_WINDOW', 100).default(1_000),
+  USER_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
   DATABASE_TIMEOUT: durationMs('DATABASE_TIMEOUT', 100).default(5_000),
   SHUTDOWN_TIMEOUT: durationMs('SHUTDOWN_TIMEOUT', 100).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(102_400), // 100 KB
@@ -472,6 +478,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditRetentionSeconds: vars.AUDIT_RETENTION,
     revocationCheck: vars.REVOCATION_CHECK,
     revocationTrustWindowMs: vars.REVOCATION_TRUST_WINDOW,
+    userCacheSize: vars.USER_CACHE_SIZE,
     databaseTimeoutMs: vars.DATABASE_TIMEOUT,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT,
     maxBodyBytes: vars.MAX_BODY_BYTES,

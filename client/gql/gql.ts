@@ -39,7 +39,7 @@ type Documents = {
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
     "\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n": typeof types.PasskeyFieldsFragmentDoc,
     "\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n": typeof types.PasskeysDocument,
-    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n": typeof types.PasskeyRegistrationOptionsDocument,
+    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.PasskeyRegistrationOptionsDocument,
     "\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n": typeof types.RegisterPasskeyDocument,
     "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.DeletePasskeyDocument,
     "\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.PasskeyLoginOptionsDocument,
@@ -71,7 +71,7 @@ const documents: Documents = {
     "\n  mutation RegenerateRecoveryCodes($code: String!) {\n    regenerateRecoveryCodes(code: $code) {\n      __typename\n      ... on RecoveryCodes {\n        codes\n      }\n      ...ErrorFields\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
     "\n  fragment PasskeyFields on Passkey {\n    id\n    name\n    createdAt\n    lastUsedAt\n    synced\n  }\n": types.PasskeyFieldsFragmentDoc,
     "\n  query Passkeys {\n    passkeys {\n      ...PasskeyFields\n    }\n  }\n": types.PasskeysDocument,
-    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n": types.PasskeyRegistrationOptionsDocument,
+    "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": types.PasskeyRegistrationOptionsDocument,
     "\n  mutation RegisterPasskey($response: JSONObject!, $name: String) {\n    registerPasskey(response: $response, name: $name) {\n      __typename\n      ...PasskeyFields\n      ...ErrorFields\n    }\n  }\n": types.RegisterPasskeyDocument,
     "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id) {\n      __typename\n      ... on PasskeyDeletion {\n        deleted\n      }\n      ...ErrorFields\n    }\n  }\n": types.DeletePasskeyDocument,
     "\n  mutation PasskeyLoginOptions($challenge: String) {\n    passkeyLoginOptions(challenge: $challenge) {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n": types.PasskeyLoginOptionsDocument,
@@ -195,7 +195,7 @@ export function graphql(source: "\n  query Passkeys {\n    passkeys {\n      ...
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      options\n    }\n  }\n"];
+export function graphql(source: "\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation PasskeyRegistrationOptions {\n    passkeyRegistrationOptions {\n      __typename\n      ... on PasskeyOptions {\n        options\n      }\n      ...ErrorFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -87,7 +87,12 @@ export const possibleTypes: { [supertype: string]: string[] } = {
   "PasskeyLoginOptionsResult": [
     "InvalidTokenError",
     "PasskeyOptions",
+    "RateLimitedError",
     "ValidationError"
+  ],
+  "PasskeyRegistrationOptionsResult": [
+    "PasskeyOptions",
+    "RateLimitedError"
   ],
   "RefreshTokenResult": [
     "AuthPayload",

@@ -13,7 +13,25 @@ export type RevocationEvent =
   | { type: 'user'; userId: string; version: number }
   | { type: 'user-deleted'; userId: string; until: number }
   /** Not a revocation: the key ring changed (`tessera keys rotate`); every process reads it again. */
-  | { type: 'signing-keys' };
+  | { type: 'signing-keys' }
+  /**
+   * Not a revocation: a user's row changed (role, email, its verification, username, disabled flag); every process
+   * drops what it remembers of the user (`users/user-cache.ts`) before the change answers.
+   */
+  | { type: 'user-changed'; userId: string };
+
+/** The events that take tokens back: what the revocation feed and its metrics tell of. The rest is internal. */
+export type Revocation = Extract<RevocationEvent, { type: 'token' | 'session' | 'user' | 'user-deleted' }>;
+
+const REVOCATION_TYPES: ReadonlySet<RevocationEvent['type']> = new Set(['token', 'session', 'user', 'user-deleted']);
+
+/**
+ * Whether an event takes tokens back. An allowlist, not a denylist: an internal event added later never reaches the
+ * services that follow the feed.
+ */
+export function isRevocation(event: RevocationEvent): event is Revocation {
+  return REVOCATION_TYPES.has(event.type);
+}
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
 
@@ -38,6 +56,9 @@ export const userVersionRaised = (user: { id: string; token_version: number }): 
   version: user.token_version,
 });
 
+/** A user's row changed in a way a process may remember (not their token version: `userVersionRaised` says that). */
+export const userChanged = (userId: string): RevocationEvent => ({ type: 'user-changed', userId });
+
 /**
  * A session or user was deleted: its tombstone, as a revocation. A deleted session is a revoked one; a deleted user
  * has every token refused until the last could have expired. The delete triggers (see the migration that creates
@@ -58,6 +79,7 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), userId: z.string(), version: z.number().int().nonnegative() }),
   z.object({ type: z.literal('user-deleted'), userId: z.string(), until: z.number() }),
   z.object({ type: z.literal('signing-keys') }),
+  z.object({ type: z.literal('user-changed'), userId: z.string() }),
 ]);
 const payloadSchema = z.object({ id: z.string(), events: z.array(eventSchema), replyTo: z.string().optional() });
 

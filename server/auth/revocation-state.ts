@@ -32,6 +32,7 @@ export class RevocationState {
         return raise(this.deletedUsers, event.userId, event.until) || versionDropped;
       }
       case 'signing-keys':
+      case 'user-changed':
         return false; // not a revocation: nothing to hold
     }
   }

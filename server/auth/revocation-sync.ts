@@ -200,6 +200,8 @@ export async function startMemoryRevocations(
     listenerEchoAgeMs: () => (Number.isFinite(listener?.deliveredUpTo() ?? 0) ? echoAge() : undefined),
     listenerConnected: () => connected && listener !== undefined,
     databaseFallbackChecks: () => fallbackChecks,
+    // Bumped by every disconnection and every (re)load: a lost notice is always followed by both.
+    memoryEpoch: () => generation,
     state,
     async close() {
       closing = true;

@@ -43,6 +43,12 @@ export interface Revocations extends RevocationCheck {
    * (`apply`), other processes' notices, and what a reload after a lost listener found. Returns the unsubscribe.
    */
   subscribe?(listener: RevocationListener): () => void;
+  /**
+   * In memory mode, a number that changes whenever memory may have missed a notice (the listener dropped, or a
+   * notice could not be read) and was loaded again. What is kept in step by the channel alone, holding nothing in
+   * the database to reload from (the user cache), must forget everything when it changes.
+   */
+  memoryEpoch?(): number;
   /** The in-memory state, when there is one. */
   readonly state?: RevocationState;
   close(): Promise<void>;

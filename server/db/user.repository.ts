@@ -6,6 +6,12 @@ export function findUserById(db: Kysely<Database>, id: string): Promise<UserRow 
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** When the user last logged in: null for never, undefined for no such user. */
+export async function findLastLoginAt(db: Kysely<Database>, id: string): Promise<Date | null | undefined> {
+  const row = await db.selectFrom('users').select('last_login_at').where('id', '=', id).executeTakeFirst();
+  return row?.last_login_at;
+}
+
 /** Usernames match without regard to case (the unique index is on `lower(username)`). */
 export function findUserByUsername(db: Kysely<Database>, username: string): Promise<UserRow | undefined> {
   return db

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 import type { Plugin } from 'graphql-yoga';
 
+import { isRevocation } from '../auth/revocation-events.js';
 import type { Revocations } from '../auth/revocation.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { ServiceAuthGuard } from '../services/service-auth-guard.js';
@@ -57,8 +58,8 @@ export function useRevocationFeed({
   const unsubscribe =
     log &&
     subscribe?.((events) => {
-      // The key ring's change notice shares the channel; services learn of new keys from the JWKS, not from here.
-      const revoked = events.filter((event) => event.type !== 'signing-keys');
+      // Internal notices share the channel (the key ring's, a user's changed row): services get revocations only.
+      const revoked = events.filter(isRevocation);
       if (revoked.length > 0) broadcast(log.append(revoked));
     });
   let heartbeat: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuthFailureReason } from '../auth/auth-failure.js';
-import type { RevocationEvent } from '../auth/revocation-events.js';
+import { isRevocation, type RevocationEvent } from '../auth/revocation-events.js';
 import type { Revocations, RevocationStatus } from '../auth/revocation.js';
 import type { Database } from '../db/database.js';
 import type { AuthEventListener } from '../events/auth-event-log.js';
@@ -236,7 +236,8 @@ export function createMetrics({ db, revocations, cluster = false }: MetricsDepen
       const counting: Revocations = Object.create(inner);
       counting.apply = (events: readonly RevocationEvent[]) => {
         inner.apply(events);
-        for (const event of events) revoked.inc({ kind: event.type });
+        // Internal notices on the same channel (a user's changed row) are not revocations.
+        for (const event of events) if (isRevocation(event)) revoked.inc({ kind: event.type });
       };
       return counting;
     },

@@ -57,7 +57,11 @@ export interface Passkey {
  */
 export interface PasskeyService {
   /** Options for `navigator.credentials.create` (a discoverable credential, with user verification). */
-  registrationOptions(token: AccessTokenClaims, requestUrl: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  registrationOptions(
+    token: AccessTokenClaims,
+    requestUrl: string,
+    client: ClientInfo,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** Verifies the browser's answer to those options and keeps the passkey. */
   register(
     token: AccessTokenClaims,
@@ -73,7 +77,11 @@ export interface PasskeyService {
    * Options for `navigator.credentials.get`: any passkey of this site (no username), or, with the challenge of a
    * login's second step, the passkeys of that login's user.
    */
-  loginOptions(requestUrl: string, mfaChallenge: string | null): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  loginOptions(
+    requestUrl: string,
+    mfaChallenge: string | null,
+    client: ClientInfo,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** Opens a session from a passkey's assertion: a whole login, or the second step of one (`mfaChallenge`). */
   login(
     response: Record<string, unknown>,
@@ -122,8 +130,10 @@ export function createPasskeyService(deps: {
   const expiresAt = () => new Date(clock.now() + CEREMONY_TTL_MS);
 
   return {
-    async registrationOptions(token, requestUrl) {
+    async registrationOptions(token, requestUrl, client) {
       const rp = relyingPartyOf(requestUrl);
+      // Each ask stores a challenge: counted, so that no one fills the table.
+      await rateLimits.attempt('managePasskeys', { account: token.userId, address: client.ip });
       const user = await findUserById(db, token.userId);
       if (!user) throw new InvalidTokenError('This account no longer exists.');
       const existing = await listPasskeys(db, user.id);
@@ -204,8 +214,10 @@ export function createPasskeyService(deps: {
       });
     },
 
-    async loginOptions(requestUrl, mfaChallenge) {
+    async loginOptions(requestUrl, mfaChallenge, client) {
       const rp = relyingPartyOf(requestUrl);
+      // Anyone may ask, and each ask stores a challenge: counted per address, so that no one fills the table.
+      await rateLimits.attempt('passkeyOptions', { address: client.ip });
       const pending = mfaChallenge === null ? null : await liveMfaChallenge(mfaChallenge);
       if (pending === undefined) throw new InvalidTokenError(DEAD_CHALLENGE);
       const allowed = pending ? await listPasskeys(db, pending.user_id) : [];

@@ -64,9 +64,10 @@ builder.mutationFields((t) => ({
       'Options for registering a passkey for the viewer: hand them to `startRegistration` of `@simplewebauthn/browser` ' +
       '(or `navigator.credentials.create`), then send its answer to `registerPasskey` within 5 minutes.',
     authScopes: { loggedIn: true },
+    errors: { types: [RateLimitedError], union: { name: 'PasskeyRegistrationOptionsResult' } },
     resolve: (_root, _args, context) =>
       context.services.passkeys
-        .registrationOptions(context.credentials!, context.requestUrl)
+        .registrationOptions(context.credentials!, context.requestUrl, context.client)
         .then(asOptions, rethrowAuthFailure),
   }),
   registerPasskey: t.field({
@@ -107,10 +108,13 @@ builder.mutationFields((t) => ({
       'Options for logging in with a passkey: hand them to `startAuthentication` of `@simplewebauthn/browser`, then ' +
       'send its answer to `loginWithPasskey` within 5 minutes. Without `challenge`, any passkey of this site will do ' +
       '(no username); with the challenge of an `MfaRequired` that lists `PASSKEY`, only that user’s passkeys.',
-    errors: { types: [InvalidTokenError, ValidationError], union: { name: 'PasskeyLoginOptionsResult' } },
+    errors: {
+      types: [InvalidTokenError, ValidationError, RateLimitedError],
+      union: { name: 'PasskeyLoginOptionsResult' },
+    },
     args: { challenge: t.arg.string({ description: 'From `MfaRequired`, for a second step.' }) },
     resolve: (_root, { challenge }, context) =>
-      context.services.passkeys.loginOptions(context.requestUrl, challenge ?? null).then(asOptions),
+      context.services.passkeys.loginOptions(context.requestUrl, challenge ?? null, context.client).then(asOptions),
   }),
   loginWithPasskey: t.field({
     type: AuthPayloadType,

@@ -43,7 +43,13 @@ export const UserType = builder.objectRef<User>('User').implement({
       resolve: (user, _args, { services }) => services.totp.isEnabled(user.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastLoginAt: t.expose('lastLoginAt', { type: 'DateTime', nullable: true }),
+    lastLoginAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      // A user from the cache has none (every login changes it): read then, and only when asked.
+      resolve: (user, _args, { services }) =>
+        user.lastLoginAt !== undefined ? user.lastLoginAt : services.users.lastLoginAt(user.id),
+    }),
   }),
 });
 

@@ -11,6 +11,7 @@ import type { Config, RateLimit } from '../config.js';
 import type { DatabaseConnection } from '../db/connect.js';
 import { RateLimitedError } from '../errors.js';
 import { addressKey } from './address-key.js';
+import { libraryLoginCounts, postgresLoginCounts } from './login-counts.js';
 
 /** The mutations other than `login`: each attempt costs a point of the address and, when given, of the account. */
 export type LimitedAction =
@@ -24,6 +25,7 @@ export type LimitedAction =
   | 'verifyMfa'
   | 'manageMfa'
   | 'loginWithPasskey'
+  | 'passkeyOptions'
   | 'managePasskeys'
   /** Failed service credentials (HTTP Basic), per address only: see `services/service-auth-guard.ts`. */
   | 'serviceAuth';
@@ -64,7 +66,7 @@ const ACCOUNT_KEY_LENGTH = 150;
 
 export function createRateLimits(
   config: Pick<Config, 'rateLimits'>,
-  connection: Pick<DatabaseConnection, 'pgPool'>,
+  connection: Pick<DatabaseConnection, 'pgPool' | 'db'>,
 ): RateLimits {
   const limits = config.rateLimits;
   // rate-limiter-flexible speaks to pg directly: it shares the app's pool.
@@ -92,6 +94,9 @@ export function createRateLimits(
   const perAddress = limiter('address', limits.perAddress);
   /** Mails per recipient: a mailbox is not flooded, whoever asks. */
   const perRecipient = limiter('mail', limits.mail);
+  const limiters = { loginFailures, perAccount, perAddress };
+  // On Postgres a login's counts take one statement to admit and one to forgive (not the library's two and two).
+  const loginCounts = pool ? postgresLoginCounts(connection.db, limiters) : libraryLoginCounts(limiters);
   const accountOf = (account: string) => account.toLowerCase().slice(0, ACCOUNT_KEY_LENGTH);
   const addressOf = (address: string | null) =>
     address === null ? null : addressKey(address, limits.ipv6PrefixLength);
@@ -118,28 +123,27 @@ export function createRateLimits(
      */
     async login({ account, address }) {
       const from = addressOf(address);
-      const addressBucket = `login:${from}`;
-      // The address first, alone: an attempt it refuses spends nothing of the account's budget.
-      if (from !== null) await spendOrRefuse(perAddress, addressBucket);
-      const accountBucket = `login:${accountOf(account)}`;
       // Without a known address (no socket: only in-process requests), every such client shares one pair.
       const pair = `${from ?? 'unknown'} ${accountOf(account)}`;
-      // The pair's point is taken before the password is checked, so parallel requests or aliases cannot all slip
-      // in below the limit; a success gives it back by deleting the count.
-      const [attempt, accountFailures] = await Promise.all([take(loginFailures, pair), perAccount.get(accountBucket)]);
-      if (!attempt.allowed) throw new RateLimitedError(seconds(attempt.res));
-      const underAttack = accountFailures !== null && accountFailures.consumedPoints >= limits.perAccount.points;
-      if (underAttack && attempt.res.consumedPoints > 1) {
-        await loginFailures.reward(pair); // refused before any check: not a failure
-        throw new RateLimitedError(Math.min(seconds(attempt.res), seconds(accountFailures)));
+      const addressBucket = from === null ? null : `login:${from}`;
+      // The address first: an attempt it refuses spends nothing of the account's budget. The pair's point is taken
+      // before the password is checked, so parallel requests or aliases cannot all slip in below the limit; a
+      // success gives it back by deleting the count.
+      const counts = await loginCounts.admit({ address: addressBucket, pair, account: `login:${accountOf(account)}` });
+      if (counts.address !== null && counts.address.points > limits.perAddress.points) {
+        throw new RateLimitedError(secondsOf(counts.address));
+      }
+      const attempt = counts.pair!;
+      if (attempt.points > limits.loginFailures.points) throw new RateLimitedError(secondsOf(attempt));
+      const accountFailures = counts.account;
+      const underAttack = accountFailures !== null && accountFailures.points >= limits.perAccount.points;
+      if (underAttack && attempt.points > 1) {
+        await loginCounts.giveBack(pair); // refused before any check: not a failure
+        throw new RateLimitedError(Math.min(secondsOf(attempt), secondsOf(accountFailures)));
       }
       return {
-        async succeeded() {
-          await Promise.all([loginFailures.delete(pair), from === null ? null : perAddress.reward(addressBucket)]);
-        },
-        async failed() {
-          await perAccount.penalty(accountBucket);
-        },
+        succeeded: () => loginCounts.forgive({ pair, address: addressBucket }),
+        failed: () => loginCounts.fail(`login:${accountOf(account)}`),
       };
     },
   };
@@ -190,5 +194,9 @@ async function take(bucket: RateLimiterAbstract, key: string): Promise<{ allowed
 
 /** Whole seconds until the count's window ends, at least 1. */
 function seconds(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return secondsOf(res);
+}
+
+function secondsOf(count: { msBeforeNext: number }): number {
+  return Math.max(1, Math.ceil(count.msBeforeNext / 1000));
 }

@@ -6,6 +6,7 @@ import { isPlausiblePassword } from '../auth/password-policy.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { generateSecretToken, hashSecretToken, isWellFormedSecretToken } from '../auth/secret-tokens.js';
 import type { ClientInfo } from '../auth/session.js';
+import { userChanged } from '../auth/revocation-events.js';
 import type { RevocationSink } from '../auth/revoking.js';
 import type { Clock } from '../clock.js';
 import type { AuthEventLog } from '../events/auth-event-log.js';
@@ -186,6 +187,8 @@ export function createEmailVerificationService(deps: {
           const changed = previous.email?.toLowerCase() !== token.email.toLowerCase();
           if (changed) await deleteEmailTokens(trx, token.user_id, 'reset_password');
           unit.record({ type: 'EMAIL_VERIFIED', userId: token.user_id, client, detail: { email: token.email } });
+          // The address and its proof changed: every process's user cache drops the old ones before this answers.
+          unit.revoke(userChanged(token.user_id));
           return toUser(updated);
         });
       } catch (error) {

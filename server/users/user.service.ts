@@ -7,6 +7,7 @@ import { revokeSessions } from '../db/session.repository.js';
 import {
   disableUser,
   enableUser,
+  findLastLoginAt,
   findUserById,
   findUserByUsername,
   findUsersPage,
@@ -14,12 +15,13 @@ import {
   raiseTokenVersion,
   type UserPage,
 } from '../db/user.repository.js';
-import { sessionRevoked, userVersionRaised } from '../auth/revocation-events.js';
+import { sessionRevoked, userChanged, userVersionRaised } from '../auth/revocation-events.js';
 import type { RevocationSink } from '../auth/revoking.js';
 import { actorOf, type Actor } from '../events/auth-event.js';
 import { createAuthEventLog, type AuthEventLog } from '../events/auth-event-log.js';
 import { inUnitOfWork } from '../events/unit-of-work.js';
 import { checkNewAccount, createAccount } from './account-creation.js';
+import type { UserCache } from './user-cache.js';
 import { deleteUserRevoking } from './user-deletion.js';
 import { isUuid } from './user-input.js';
 import { toUser, type User } from './user.js';
@@ -28,7 +30,10 @@ import { toUser, type User } from './user.js';
 export type UserReference = { id: string } | { username: string };
 
 export interface UserService {
+  /** From this process's user cache when it is provably current; its `lastLoginAt` may then be left out. */
   findById(id: string): Promise<User | null>;
+  /** Read from the database every time: it changes at every login (the user cache leaves it out). */
+  lastLoginAt(id: string): Promise<Date | null>;
   /** A page of users by username (without regard to case), optionally only those whose username or email matches. */
   list(page: UserPage): Promise<User[]>;
   /**
@@ -67,8 +72,10 @@ export function createUserService(deps: {
   db: Kysely<Database>;
   revocations: RevocationSink;
   events?: AuthEventLog;
+  /** This process's users in memory (`createUserCache`); without it (the CLI) every read is a query. */
+  cache?: UserCache;
 }): UserService {
-  const { db } = deps;
+  const { db, cache } = deps;
   const changes = { ...deps, events: deps.events ?? createAuthEventLog({ db }) };
 
   async function idOf(user: UserReference): Promise<string | undefined> {
@@ -78,8 +85,16 @@ export function createUserService(deps: {
 
   return {
     async findById(id) {
-      const row = isUuid(id) ? await findUserById(db, id) : undefined;
-      return row ? toUser(row) : null;
+      if (!isUuid(id)) return null;
+      const load = async () => {
+        const row = await findUserById(db, id);
+        return row ? toUser(row) : null;
+      };
+      return cache ? cache.read(id, load) : load();
+    },
+
+    async lastLoginAt(id) {
+      return isUuid(id) ? ((await findLastLoginAt(db, id)) ?? null) : null;
     },
 
     async list(page) {
@@ -97,6 +112,7 @@ export function createUserService(deps: {
       const row = await inUnitOfWork(changes, async (trx, unit) => {
         const updated = await raiseTokenVersion(trx, id, { role });
         if (!updated) return undefined;
+        // The raised version is also what tells every process's user cache to drop the old role.
         unit.revoke(userVersionRaised(updated));
         const { client, detail } = actorOf(by);
         unit.record({ type: 'ROLE_CHANGED', userId: id, client, detail: { ...detail, role } });
@@ -119,6 +135,8 @@ export function createUserService(deps: {
         const ended = await revokeSessions(trx, { userId: id }, 'ACCOUNT_DISABLED');
         unit.revoke(...ended.map(sessionRevoked));
         unit.record({ type: disabled ? 'ACCOUNT_DISABLED' : 'ACCOUNT_ENABLED', userId: id, ...actorOf(by) });
+        // Enabling raises no version: this is what tells every process's user cache of the flag, either way.
+        unit.revoke(userChanged(id));
         if (!disabled) return enableUser(trx, id);
         const updated = await disableUser(trx, id);
         if (updated) unit.revoke(userVersionRaised(updated));

@@ -8,7 +8,11 @@ export interface User {
   readonly role: Role;
   readonly tokenVersion: number;
   readonly createdAt: Date;
-  readonly lastLoginAt: Date | null;
+  /**
+   * Undefined when the user came from the per-process cache (`user-cache.ts`), which leaves it out because every
+   * login changes it: the `lastLoginAt` field then reads it from the database.
+   */
+  readonly lastLoginAt?: Date | null;
   /** Disabled by an admin: cannot log in or refresh. */
   readonly disabled: boolean;
   /** The owner of `email` proved it. */

@@ -51,6 +51,12 @@ describe.runIf(browserAvailable() && testDriver === 'pglite')('GraphiQL in headl
 
     const query = `mutation { login(username: "${username}", password: "${PASSWORD}") { __typename ... on AuthPayload { user { username } } } }`;
     await page.goto(`${server.url}/graphql?query=${encodeURIComponent(query)}`);
+    // The editor (Monaco) loads after the page: run once it holds the query, or the click runs nothing.
+    await expect
+      .poll(async () => (await page.locator('.graphiql-query-editor').innerText()).replace(/\s+/g, ''), {
+        timeout: 15_000,
+      })
+      .toContain('login(username:');
     await page.getByRole('button', { name: /execute query/i }).click();
     await expect
       .poll(async () => (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ''), { timeout: 15_000 })

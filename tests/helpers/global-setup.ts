@@ -18,17 +18,17 @@ declare module 'vitest' {
   }
 }
 
-// Once for the whole run: two browser test files building it at once could empty dist/demo under each other.
-let demoBuilt: Promise<void> | undefined;
+// Once for the whole run: two browser test files building them at once could empty dist/demo under each other.
+let pagesBuilt: Promise<unknown> | undefined;
 
-/** The demo page, built from the current sources as `npm install` (prepare) does, for the browser tests. */
-async function buildDemoPage(): Promise<void> {
-  const result = await runCommand('npm', ['run', '--silent', 'build:demo'], {}, 120_000);
-  if (result.code !== 0) throw new Error(`npm run build:demo failed:\n${result.stdout}${result.stderr}`);
+/** A page (the demo, GraphiQL's), built from the current sources as `npm install` (prepare) does, for browser tests. */
+async function buildPage(script: 'build:demo' | 'build:graphiql'): Promise<void> {
+  const result = await runCommand('npm', ['run', '--silent', script], {}, 120_000);
+  if (result.code !== 0) throw new Error(`npm run ${script} failed:\n${result.stdout}${result.stderr}`);
 }
 
 export default async function setup(project: TestProject) {
-  await (demoBuilt ??= buildDemoPage());
+  await (pagesBuilt ??= Promise.all([buildPage('build:demo'), buildPage('build:graphiql')]));
   const dir = await mkdtemp(join(tmpdir(), 'tessera-test-'));
   const pglite = await PGlite.create();
   const templatePath = join(dir, 'pglite-template.tar');

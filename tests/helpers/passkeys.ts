@@ -13,7 +13,12 @@ const PAIR_FIELDS = '... on AuthPayload { accessToken refreshToken user { id use
 export const PASSKEY_REGISTRATION_OPTIONS = /* GraphQL */ `
   mutation PasskeyRegistrationOptions {
     passkeyRegistrationOptions {
-      options
+      ... on PasskeyOptions {
+        options
+      }
+      ... on Error {
+        code
+      }
     }
   }
 `;

@@ -17,6 +17,7 @@ import {
   PASSKEYS,
 } from '../helpers/passkeys.js';
 import { createTestApp, PRODUCTION_ENV, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { startTestServer } from '../helpers/test-server.js';
 import { decodeClaims } from '../helpers/tokens.js';
 
 /** Why the user's passkeys were refused, from the audit trail. */
@@ -226,5 +227,28 @@ describe('WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS', () => {
       id: 'localhost',
       origins: ['http://localhost:4000', 'http://localhost:5173'],
     });
+  });
+});
+
+describe('passkey options', () => {
+  it('challenge flooding: anonymous passkeyLoginOptions is rate limited per address (each ask stores a challenge)', async () => {
+    const server = await startTestServer({ TRUSTED_PROXY: 'loopback', RATE_LIMIT_ADDRESS: '3/1m' });
+    try {
+      const ask = async (from: string) => {
+        const response = await fetch(server.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+          body: JSON.stringify({ query: 'mutation { passkeyLoginOptions { __typename } }' }),
+        });
+        return ((await response.json()) as any).data.passkeyLoginOptions.__typename;
+      };
+      for (let index = 0; index < 3; index++) expect(await ask('203.0.113.7')).toBe('PasskeyOptions');
+      expect(await ask('203.0.113.7')).toBe('RateLimitedError');
+      expect(await ask('203.0.113.8')).toBe('PasskeyOptions');
+      const stored = await server.database.db.selectFrom('webauthn_challenges').select('challenge').execute();
+      expect(stored).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -40,11 +40,26 @@ describe('GraphiQL', () => {
     expect(html).not.toMatch(/unpkg\.com|jsdelivr|cdnjs/);
   });
 
+  it("serves the Tessera panel's scripts itself, and nothing outside their folder", async () => {
+    const html = await (await app.yoga.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } })).text();
+    const script = /src="(\/graphiql\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const response = await app.yoga.fetch(`http://localhost${script}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const settings = await app.yoga.fetch('http://localhost/graphiql/settings.json');
+    expect(await settings.json()).toEqual({ refreshTokenCookie: false });
+    for (const path of ['/graphiql/assets/%2e%2e/%2e%2e/package.json', '/graphiql/assets/..%2f..%2fpackage.json']) {
+      expect((await app.yoga.fetch(`http://localhost${path}`)).status).toBe(404);
+    }
+  });
+
   it('can be switched off', async () => {
     const off = await createTestApp({ GRAPHIQL: 'false' });
     try {
       const response = await off.yoga.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
       expect(await response.text()).not.toContain('<title>Tessera</title>');
+      expect((await off.yoga.fetch('http://localhost/graphiql/settings.json')).status).toBe(404);
     } finally {
       await off.close();
     }

@@ -1,3 +1,5 @@
+import { EXAMPLE_OPERATIONS } from '../../server/http/graphiql-examples.js';
+
 /** The editor's first content: what the Tessera panel does, and operations to try with it. */
 export const WELCOME_TEXT = `# Welcome to Tessera.
 #
@@ -11,24 +13,4 @@ export const WELCOME_TEXT = `# Welcome to Tessera.
 #    identity" sends no token. "Log out" ends that session on the server.
 #  - An Authorization header typed in the Headers tab wins over the panel's token.
 
-query Me {
-  me { id username email role createdAt lastLoginAt }
-}
-
-mutation Register {
-  register(username: "alice", email: "alice@example.com", password: "a long passphrase") {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { id username role } }
-    ... on Error { code message }
-  }
-}
-
-mutation Login {
-  login(username: "alice", password: "a long passphrase") {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { id username role } }
-    ... on MfaRequired { challenge methods }
-    ... on Error { code message }
-  }
-}
-`;
+${EXAMPLE_OPERATIONS}`;

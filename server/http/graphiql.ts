@@ -5,6 +5,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 
 import { readStaticFile } from './static-folder.js';
+import { EXAMPLE_OPERATIONS } from './graphiql-examples.js';
 
 /** GraphiQL with the Tessera panel (client/graphiql), built by `npm run build:graphiql`. */
 const PANEL_DIR = fileURLToPath(new URL('../../dist/graphiql/', import.meta.url));
@@ -17,26 +18,7 @@ const FALLBACK_QUERY = `# Welcome to Tessera.
 # 2. Open the Headers tab and paste it after "Bearer ".
 # 3. Run "Me".
 
-mutation Register {
-  register(username: "alice", email: "alice@example.com", password: "a long passphrase") {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { id username role } }
-    ... on Error { code message }
-  }
-}
-
-mutation Login {
-  login(username: "alice", password: "a long passphrase") {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { id username role } }
-    ... on Error { code message }
-  }
-}
-
-query Me {
-  me { id username email role createdAt lastLoginAt }
-}
-`;
+${EXAMPLE_OPERATIONS}`;
 
 /**
  * Options for the plain GraphiQL, shown when the panel's page is not built (a package installed without it): opened

@@ -58,6 +58,13 @@ describe.runIf(testDriver === 'postgres')('TESSERA_WORKERS=2', () => {
 
     // As an operator in psql would: no Tessera code runs, only the database's delete triggers.
     await sql`delete from users where id = ${user.id}`.execute(database.db);
+    // A delete typed in psql has nobody waiting for its notice (README: refused as soon as the notice arrives). A
+    // logout through the API answers once every worker has acknowledged it, and each worker's listener hears notices
+    // in commit order: once it answers, every worker has applied the delete too.
+    const witness = await post(REGISTER, undefined, { username: uniqueUsername(), password: PASSWORD });
+    expect((await post('mutation { logout }', witness.body.data.register.accessToken)).body).toEqual({
+      data: { logout: true },
+    });
     for (let i = 0; i < 6; i++) {
       const refused = await post('{ me { id } }', accessToken);
       expect(refused.status).toBe(401);

@@ -1,7 +1,8 @@
 // One Tessera server for the benchmark, started by bench/run.ts as a child process with an IPC channel. It is the
 // real server (startServer); the additions are an event loop delay monitor the benchmark can read, the time each
-// unit of work commits (sent as it happens, for propagation measured from the commit), and a count of the statements
-// sent to Postgres between two messages (`login.statements`), so that nothing bench-specific lives in server/.
+// unit of work commits and each ended session it applies (sent as they happen, for propagation measured from the
+// commit to the moment another process refuses), and a count of the statements sent to Postgres between two messages
+// (`login.statements`), so that nothing bench-specific lives in server/.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { loadConfig } from '../server/config.js';
@@ -18,6 +19,15 @@ const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 
 observeCommits((committedAt) => process.send!({ type: 'committed', at: committedAt }));
+// When this process applied each ended session to its memory, from its own unit of work or another's notice: from
+// then on it refuses the session's tokens. Propagation `fromCommit` ends here (bench/propagation.ts).
+// (REVOCATION_CHECK=database keeps no memory, and has nothing to report.)
+server.revocations.subscribe?.((events) => {
+  const at = performance.timeOrigin + performance.now();
+  for (const event of events) {
+    if (event.type === 'session') process.send!({ type: 'session-revoked', sessionId: event.sessionId, at });
+  }
+});
 let counting: ReturnType<typeof countStatements> | undefined;
 
 process.on('message', (message: { type: string }) => {

@@ -53,6 +53,8 @@ export async function startDownstreamPair(
   const downstream: BenchServer = {
     url: orders.url,
     commits: [],
+    sessionsRevoked: new Map(),
+    reportsRevocations: false,
     eventLoopDelay: unsupported,
     resetEventLoopDelay: unsupported,
     countStatements: unsupported,

@@ -9,10 +9,12 @@ export interface LoadResult {
 
 export interface LoadOptions {
   url: string;
-  /** GraphQL document and variables, POSTed as JSON. */
-  query: string;
+  /** GraphQL document and variables, POSTed as JSON to `/graphql`. */
+  query?: string;
   variables?: Record<string, unknown>;
   token?: string;
+  /** Instead of a GraphQL POST: a GET of this path (the Django side-by-side's `/me/`). */
+  get?: string;
   connections: number;
   durationSeconds: number;
   /** Every response must have this status and pass this check; one that does not fails the whole run. */
@@ -21,16 +23,20 @@ export interface LoadOptions {
 
 /** Runs autocannon against the server and checks every response; throws on any wrong or failed one. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
+  const authorization = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const request =
+    options.get === undefined
+      ? {
+          url: `${options.url}/graphql`,
+          method: 'POST' as const,
+          headers: { 'content-type': 'application/json', ...authorization },
+          body: JSON.stringify({ query: options.query, variables: options.variables }),
+        }
+      : { url: `${options.url}${options.get}`, method: 'GET' as const, headers: authorization };
   const result = await autocannon({
-    url: `${options.url}/graphql`,
-    method: 'POST',
+    ...request,
     connections: options.connections,
     duration: options.durationSeconds,
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: JSON.stringify({ query: options.query, variables: options.variables }),
     verifyBody: (body) => options.expect.body(String(body ?? '')),
   });
   const wrongStatus = options.expect.status === 200 ? result.non2xx : result.requests.total - result['4xx'];

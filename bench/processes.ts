@@ -13,6 +13,10 @@ export interface BenchServer {
   resetEventLoopDelay(): Promise<void>;
   /** When each unit of work committed on this server (epoch ms, sub-millisecond), in order (bench-server only). */
   readonly commits: number[];
+  /** When this server applied each ended session to its memory (epoch ms, by session id; bench-server only). */
+  readonly sessionsRevoked: Map<string, number>;
+  /** Whether `commits` and `sessionsRevoked` are filled (bench-server is the one that reports them). */
+  readonly reportsRevocations: boolean;
   /** Counts the statements the server sends to Postgres from now until `readStatements` (bench-server only). */
   countStatements(): Promise<void>;
   readStatements(): Promise<{ statements: number; roundTrips: number }>;
@@ -73,13 +77,19 @@ export async function startBenchServer(
     });
   pin(child.pid!, cpuPlan.servers);
   const commits: number[] = [];
+  const sessionsRevoked = new Map<string, number>();
   child.on('message', (message: any) => {
     if (message.type === 'committed') commits.push(message.at);
+    if (message.type === 'session-revoked' && !sessionsRevoked.has(message.sessionId)) {
+      sessionsRevoked.set(message.sessionId, message.at);
+    }
   });
   const ready = await next('ready');
   return {
     url: ready.url,
     commits,
+    sessionsRevoked,
+    reportsRevocations: script === './bench-server.ts',
     async countStatements() {
       const reply = next('counting-statements');
       child.send({ type: 'count-statements' });
@@ -125,6 +135,8 @@ export async function startMainServer(env: Record<string, string>): Promise<Benc
   return {
     url: server.url,
     commits: [],
+    sessionsRevoked: new Map(),
+    reportsRevocations: false,
     eventLoopDelay: unsupported,
     resetEventLoopDelay: unsupported,
     countStatements: unsupported,

@@ -11,10 +11,13 @@ const now = () => performance.timeOrigin + performance.now();
 
 /**
  * Revokes a token on `revoking` (logout) and polls `other` with it every millisecond until it is refused, over 100
- * trials: `fromSend`, from sending the logout to the first refusal; `fromCommit`, from the moment the logout's
- * transaction committed on `revoking` (which it reports: bench/bench-server.ts) to that refusal. `p50Ms`/`p99Ms` are
- * `fromSend`'s. A token that is never refused fails the run. `other` may be any service that answers
- * `{ __typename }` with 401 for a refused token (the `downstream` row polls examples/downstream).
+ * trials. `fromSend`: from sending the logout to the first refused poll, as a client sees it (the poll's own round
+ * trip and the 1 ms between polls are in it). `fromCommit`: from the moment the logout's transaction committed on
+ * `revoking` to the moment `other` applied the ended session to its memory, after which it refuses the token: where
+ * propagation is decided, both instants reported by the servers themselves (bench/bench-server.ts); present only when
+ * `other` reports it. `p50Ms`/`p99Ms` are `fromSend`'s. A token that is never refused fails the run. `other` may be
+ * any service that answers `{ __typename }` with 401 for a refused token (the `downstream` row polls
+ * examples/downstream).
  */
 export async function measurePropagation(revoking: BenchServer, other: BenchServer, password: string, trials = TRIALS) {
   const samples: number[] = [];
@@ -22,6 +25,7 @@ export async function measurePropagation(revoking: BenchServer, other: BenchServ
   for (let trial = 0; trial < trials; trial++) {
     const login = await graphql(revoking.url, LOGIN, { username: 'bench_user', password });
     const token = login.data.login.accessToken as string;
+    const sessionId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
     if ((await statusWith(other.url, token)) !== 200) throw new Error('a fresh token was refused');
 
     const commitsBefore = revoking.commits.length;
@@ -35,16 +39,29 @@ export async function measurePropagation(revoking: BenchServer, other: BenchServ
     }
     await logout;
     samples.push(refusedAt - sent);
-    // The report of the commit travels over IPC: it may land just after the logout's answer.
-    while (revoking.commits.length === commitsBefore && now() - sent < 5_000) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    const committedAt = revoking.commits[commitsBefore];
-    if (committedAt === undefined) throw new Error('the revoking server reported no commit for the logout');
-    fromCommit.push(refusedAt - committedAt);
+    if (other.reportsRevocations) fromCommit.push(await commitToApplied(revoking, commitsBefore, other, sessionId));
   }
   const fromSend = percentiles(samples);
-  return { ...fromSend, trials, fromSend, fromCommit: percentiles(fromCommit) };
+  return {
+    ...fromSend,
+    trials,
+    fromSend,
+    ...(fromCommit.length > 0 ? { fromCommit: percentiles(fromCommit) } : {}),
+  };
+}
+
+/** Commit on `revoking` to application on `other`; both reports travel over IPC and may land after the answer. */
+async function commitToApplied(revoking: BenchServer, commitsBefore: number, other: BenchServer, sessionId: string) {
+  const asked = now();
+  while ((revoking.commits.length === commitsBefore || !other.sessionsRevoked.has(sessionId)) && now() - asked < 5_000) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  const committedAt = revoking.commits[commitsBefore];
+  const appliedAt = other.sessionsRevoked.get(sessionId);
+  if (committedAt === undefined || appliedAt === undefined) {
+    throw new Error('the servers did not report the logout\'s commit and its application');
+  }
+  return appliedAt - committedAt;
 }
 
 function percentiles(samples: number[]): { p50Ms: number; p99Ms: number } {

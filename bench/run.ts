@@ -8,9 +8,11 @@ import pg from 'pg';
 
 import { ARGON2_OPTIONS } from '../server/auth/passwords.js';
 import { load, type LoadResult } from './load.js';
+import { djangoAvailable, startDjango } from './django.js';
 import { measureDownstreamPropagation } from './downstream.js';
 import { describeMachine } from './machine.js';
 import { cpuPlan, pin, startBenchServer, startMainServer, type BenchServer } from './processes.js';
+import { measurePluginCost } from './plugin-cost.js';
 import { measurePropagation } from './propagation.js';
 import { graphql } from './requests.js';
 
@@ -96,6 +98,23 @@ try {
     await workers.stop();
   }
 
+  // The seed's own stack (bench/django/) answering the same who-am-I, deployed as Tessera's workers are: one process
+  // per core, unpinned. Skipped, and said so, where Debian's Django packages are not installed.
+  let django: LoadResult | null = null;
+  if (djangoAvailable()) {
+    log('me on Django + DRF + simplejwt under gunicorn, one worker per core');
+    const side = await startDjango({ databaseUrl });
+    try {
+      const djangoLoad = { url: side.url, get: '/me/', token: side.token, connections: 16, expect: exactly(side.meBody) };
+      await load({ ...djangoLoad, durationSeconds: 2 });
+      django = await load({ ...djangoLoad, durationSeconds: DURATION });
+    } finally {
+      await side.stop();
+    }
+  } else {
+    log('no Django side by side: see bench/django/README.md to install it');
+  }
+
   log('statements of one login on Postgres, counted in the server');
   await graphql(memory.url, LOGIN, { username: 'bench_user', password: PASSWORD });
   await memory.countStatements();
@@ -127,6 +146,9 @@ try {
     downstream: await measureDownstreamPropagation(env, servers, PASSWORD),
   };
 
+  log('what each plugin costs: a CPU profile of authenticated `{ __typename }` through the app in this process');
+  const pluginCost = await measurePluginCost(databaseUrl, env, '{ __typename }');
+
   const report = {
     date: new Date().toISOString(),
     machine: await describeMachine(ADMIN_URL),
@@ -147,6 +169,7 @@ try {
       ...Object.fromEntries(Object.entries(scaling).map(([count, result]) => [`meWorkers${count}`, result])),
       login1,
       login8,
+      ...(django ? { djangoMe: django } : {}),
     },
     ratios: {
       'anon/bare': round(anon.requestsPerSecond / bare.requestsPerSecond),
@@ -157,6 +180,8 @@ try {
       ...(cores > 2
         ? { [`me ${cores} workers/1`]: round(scaling[cores]!.requestsPerSecond / scaling[1]!.requestsPerSecond) }
         : {}),
+      // Like for like: both on every core, one process per core, unpinned.
+      ...(django ? { 'me/django': round(scaling[cores]!.requestsPerSecond / django.requestsPerSecond) } : {}),
     },
     login: {
       p50Ms: login1.p50Ms,
@@ -169,13 +194,15 @@ try {
       roundTrips: loginStatements.roundTrips,
     },
     propagation,
+    pluginCost,
     totalSeconds: Math.round((Date.now() - started) / 1000),
   };
   const targets = {
     'anon/bare >= 0.95': report.ratios['anon/bare'] >= 0.95,
     'auth/anon >= 0.90': report.ratios['auth/anon'] >= 0.9,
     'me/auth >= 0.90': report.ratios['me/auth'] >= 0.9,
-    'propagation fromCommit p99 <= 5 ms (memory)': propagation.memory.fromCommit.p99Ms <= 5,
+    ...(django ? { 'me/django >= 3 (Django + DRF + simplejwt)': report.ratios['me/django']! >= 3 } : {}),
+    'propagation fromCommit p99 <= 5 ms (memory)': (propagation.memory.fromCommit?.p99Ms ?? Infinity) <= 5,
     'propagation fromSend p99 <= 20 ms (memory)': propagation.memory.fromSend.p99Ms <= 20,
     'propagation p99 <= 50 ms (downstream)': propagation.downstream.p99Ms <= 50,
     'login p50 <= 1.3x bare hash': login1.p50Ms <= 1.3 * bareHashMs,
@@ -209,6 +236,7 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
     ...Object.keys(s)
       .filter((name) => name.startsWith('meWorkers'))
       .map((name) => row(`me, TESSERA_WORKERS=${name.slice('meWorkers'.length)}`, s[name])),
+    ...(s.djangoMe ? [row('me, Django + DRF + simplejwt', s.djangoMe)] : []),
     row('login, concurrency 1', s.login1),
     row('login, concurrency 8 (+ auth load)', s.login8),
     '',
@@ -223,10 +251,18 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
       const p = report.propagation[kind];
       return [
         `| ${`propagation from send p50 / p99 (${kind})`.padEnd(40)} | ${p.fromSend.p50Ms} / ${p.fromSend.p99Ms} |`,
-        `| ${`propagation from commit p50 / p99 (${kind})`.padEnd(40)} | ${p.fromCommit.p50Ms} / ${p.fromCommit.p99Ms} |`,
+        ...(p.fromCommit
+          ? [`| ${`propagation from commit p50 / p99 (${kind})`.padEnd(40)} | ${p.fromCommit.p50Ms} / ${p.fromCommit.p99Ms} |`]
+          : []),
       ];
     }),
     `| CPUs: load generator / bench servers     | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} (Postgres, TESSERA_WORKERS: any) |`,
+    '',
+    `Where one authenticated \`{ __typename }\` spends its ${report.pluginCost.microsecondsPerRequest} µs (in process, CPU profile):`,
+    '',
+    `| part                                     | µs |`,
+    `| ---------------------------------------- | -: |`,
+    ...Object.entries(report.pluginCost.parts).map(([part, us]) => `| ${part.padEnd(40)} | ${us} |`),
     '',
     ...Object.entries(targets).map(([target, met]) => `${met ? 'met    ' : 'MISSED '} ${target}`),
     '',

@@ -46,4 +46,4 @@ process.on('message', (message: { type: string }) => {
     void server.close().then(() => process.exit(0));
   }
 });
-process.send!({ type: 'ready', url: server.url });
+process.send!({ type: 'ready', url: server.url, reportsRevocations: server.revocations.subscribe !== undefined });

@@ -8,6 +8,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface BenchServer {
   readonly url: string;
+  /** The server's process (bench-server and `npm start`), to move it to other CPUs. */
+  readonly pid?: number;
   /** Event loop delay p99 since the last reset (bench-server only). */
   eventLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>;
   resetEventLoopDelay(): Promise<void>;
@@ -15,7 +17,7 @@ export interface BenchServer {
   readonly commits: number[];
   /** When this server applied each ended session to its memory (epoch ms, by session id; bench-server only). */
   readonly sessionsRevoked: Map<string, number>;
-  /** Whether `commits` and `sessionsRevoked` are filled (bench-server is the one that reports them). */
+  /** Whether `sessionsRevoked` is filled (bench-server in REVOCATION_CHECK=memory, which has a memory to apply to). */
   readonly reportsRevocations: boolean;
   /** Counts the statements the server sends to Postgres from now until `readStatements` (bench-server only). */
   countStatements(): Promise<void>;
@@ -40,6 +42,21 @@ export const cpuPlan = (() => {
 /** Pins a process and every thread it has to `cpuList`; its later threads inherit it. */
 export function pin(pid: number, cpuList: string | undefined): void {
   if (cpuList !== undefined) execFileSync('taskset', ['-a', '-cp', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
+/** A process and all its descendants (a cluster's primary and its workers). */
+function processTree(pid: number): number[] {
+  let listed = '';
+  try {
+    listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there is no child.
+  }
+  const children = listed
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0);
+  return [pid, ...children.flatMap(processTree)];
 }
 
 function hasTaskset(): boolean {
@@ -87,9 +104,10 @@ export async function startBenchServer(
   const ready = await next('ready');
   return {
     url: ready.url,
+    pid: child.pid!,
     commits,
     sessionsRevoked,
-    reportsRevocations: script === './bench-server.ts',
+    reportsRevocations: ready.reportsRevocations === true,
     async countStatements() {
       const reply = next('counting-statements');
       child.send({ type: 'count-statements' });
@@ -117,8 +135,9 @@ export async function startBenchServer(
 }
 
 /**
- * The real `server/main.ts`, as `npm start` runs it (TESSERA_WORKERS=1 and 2), once every worker serves. Not pinned:
- * its workers may use every CPU, the load generator's too.
+ * The real `server/main.ts`, as `npm start` runs it (TESSERA_WORKERS=1 and 2), once every worker serves; the primary
+ * and its workers pinned to the servers' CPUs, like the other servers, so that the load generator keeps its own CPU
+ * (on two cores, both workers share the one other CPU: see the README's Performance section).
  */
 export async function startMainServer(env: Record<string, string>): Promise<BenchServer> {
   const server = await startServerProcess(env);
@@ -131,9 +150,11 @@ export async function startMainServer(env: Record<string, string>): Promise<Benc
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  for (const pid of processTree(server.pid)) pin(pid, cpuPlan.servers);
   const unsupported = () => Promise.reject(new Error('not a bench-server'));
   return {
     url: server.url,
+    pid: server.pid,
     commits: [],
     sessionsRevoked: new Map(),
     reportsRevocations: false,

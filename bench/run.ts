@@ -98,12 +98,12 @@ try {
     await workers.stop();
   }
 
-  // The seed's own stack (bench/django/) answering the same who-am-I, deployed as Tessera's workers are: one process
-  // per core, unpinned. Skipped, and said so, where Debian's Django packages are not installed.
+  // The seed's own stack (bench/django/) answering the same who-am-I on the same CPUs as Tessera's `me, 1 process`
+  // (one gunicorn worker per CPU of them). Skipped, and said so, where Debian's Django packages are not installed.
   let django: LoadResult | null = null;
   if (djangoAvailable()) {
     log('me on Django + DRF + simplejwt under gunicorn, one worker per core');
-    const side = await startDjango({ databaseUrl });
+    const side = await startDjango({ databaseUrl, cpuList: cpuPlan.servers });
     try {
       const djangoLoad = { url: side.url, get: '/me/', token: side.token, connections: 16, expect: exactly(side.meBody) };
       await load({ ...djangoLoad, durationSeconds: 2 });
@@ -139,6 +139,10 @@ try {
   const eventLoop = await memory.eventLoopDelay();
 
   log('propagation: revoke on one process, poll another (or a downstream service) every millisecond');
+  // Two servers that must wake each other do not share a CPU: on two cores the revoking one moves to CPU 0, beside
+  // this process, which only sends a poll every millisecond now; the polled one keeps CPU 1.
+  const revokingCpus = cores === 2 ? cpuPlan.loadGenerator : cpuPlan.servers;
+  for (const server of [memory, database]) if (server.pid !== undefined) pin(server.pid, revokingCpus);
   const propagation = {
     memory: await measurePropagation(memory, await start({ REVOCATION_CHECK: 'memory' }), PASSWORD),
     database: await measurePropagation(database, await start({ REVOCATION_CHECK: 'database' }), PASSWORD),
@@ -157,7 +161,9 @@ try {
       pinned: cpuPlan.pinned,
       loadGenerator: cpuPlan.loadGenerator ?? 'any',
       benchServers: cpuPlan.servers ?? 'any',
-      workerScaling: 'any (TESSERA_WORKERS servers are not pinned)',
+      workerScaling: cpuPlan.servers ?? 'any',
+      django: cpuPlan.servers ?? 'any',
+      propagation: cpuPlan.pinned && cores === 2 ? 'revoking server on 0 with the poller, polled server on 1' : 'as above',
       postgres: 'any (not pinned)',
     },
     scenarios: {
@@ -180,8 +186,8 @@ try {
       ...(cores > 2
         ? { [`me ${cores} workers/1`]: round(scaling[cores]!.requestsPerSecond / scaling[1]!.requestsPerSecond) }
         : {}),
-      // Like for like: both on every core, one process per core, unpinned.
-      ...(django ? { 'me/django': round(scaling[cores]!.requestsPerSecond / django.requestsPerSecond) } : {}),
+      // Like for like: the same CPUs (the load generator's excluded), one process per CPU.
+      ...(django ? { 'me/django': round(me.requestsPerSecond / django.requestsPerSecond) } : {}),
     },
     login: {
       p50Ms: login1.p50Ms,
@@ -256,7 +262,7 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
           : []),
       ];
     }),
-    `| CPUs: load generator / bench servers     | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} (Postgres, TESSERA_WORKERS: any) |`,
+    `| CPUs: load generator / bench servers     | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} (Postgres: any) |`,
     '',
     `Where one authenticated \`{ __typename }\` spends its ${report.pluginCost.microsecondsPerRequest} µs (in process, CPU profile):`,
     '',

@@ -2,6 +2,7 @@ import { createYoga } from 'graphql-yoga';
 import type { Kysely } from 'kysely';
 
 import type { TokenSettings } from './auth/access-tokens.js';
+import { createTokenVerifier } from './auth/verified-tokens.js';
 import { createAuthService } from './auth/auth.service.js';
 import { loginSequence } from './auth/login/login-sequence.js';
 import { createPasswordResetService } from './auth/password-reset.service.js';
@@ -183,7 +184,7 @@ export function createApp({
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: createContextFactory({
-      tokens,
+      verifyToken: createTokenVerifier(tokens),
       revocation: revocations,
       services,
       clientAddress,

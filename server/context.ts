@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 import { GraphQLError } from 'graphql';
 
-import { verifyAccessToken, type AccessTokenClaims, type TokenSettings } from './auth/access-tokens.js';
+import type { AccessTokenClaims } from './auth/access-tokens.js';
 import { AuthFailure } from './auth/auth-failure.js';
 import type { AuthService } from './auth/auth.service.js';
 import type { PasswordResetService } from './auth/password-reset.service.js';
@@ -73,7 +73,8 @@ export interface Context {
  * which lets the mutations that get a new token through); no token means anonymous.
  */
 export function createContextFactory(deps: {
-  tokens: TokenSettings;
+  /** Verifies an access token's signature and claims (not its revocation): `createTokenVerifier`. */
+  verifyToken: (token: string) => AccessTokenClaims;
   revocation: RevocationCheck;
   services: Services;
   /** The client's address for this request (the socket's peer, or as a trusted proxy reports it). */
@@ -104,7 +105,7 @@ export function createContextFactory(deps: {
     try {
       const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
       if (token === null) return anonymous;
-      const claims = verifyAccessToken(deps.tokens, token);
+      const claims = deps.verifyToken(token);
       const revoked = await deps.revocation.check(claims);
       if (revoked) throw new AuthFailure(revoked);
       const viewer = { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };

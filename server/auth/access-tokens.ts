@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 import type { AccessTokenRecord, Role } from '../db/database.js';
-import type { KeyRing } from '../keys/key-ring.js';
+import type { KeyInUse, KeyRing } from '../keys/key-ring.js';
 import { AuthFailure } from './auth-failure.js';
 
 /** RFC 9068's explicit type for access tokens: no other kind of JWT (an ID token, say) can pass as one. */
@@ -100,6 +100,14 @@ export function signAccessToken(settings: TokenSettings, record: AccessTokenReco
  * was not issued by us). Throws `AuthFailure` with TOKEN_EXPIRED or TOKEN_INVALID. Revocation is checked separately.
  */
 export function verifyAccessToken(settings: TokenSettings, token: string): AccessTokenClaims {
+  return verifyAccessTokenWithKey(settings, token).claims;
+}
+
+/** `verifyAccessToken`, also naming the ring's key that verified it (`verified-tokens.ts` remembers both). */
+export function verifyAccessTokenWithKey(
+  settings: TokenSettings,
+  token: string,
+): { claims: AccessTokenClaims; key: KeyInUse } {
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthFailure('TOKEN_INVALID');
   // The key comes from the ring by the token's `kid`, and the algorithm with it: a token cannot pick either.
   const key = settings.keys.verificationKey(keyIdOf(token));
@@ -140,7 +148,7 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
   ) {
     throw new AuthFailure('TOKEN_INVALID');
   }
-  return {
+  const claims: AccessTokenClaims = {
     userId: sub,
     sessionId: sid,
     role,
@@ -150,6 +158,7 @@ export function verifyAccessToken(settings: TokenSettings, token: string): Acces
     ...(amr === undefined ? {} : { amr }),
     ...(auth_time === undefined ? {} : { authTime: auth_time as number }),
   };
+  return { claims, key };
 }
 
 /**

@@ -107,10 +107,14 @@ export function createAuthService(deps: {
         rateLimits.login({ account: username, address: client.ip }),
         plausible ? findUserByUsername(db, username) : undefined,
       ]);
+      // The steps only read (account state, second factors): they run while the password hashes, their round trip
+      // hidden under it, and what they answer is acted on only once the password was right.
+      const candidate = row ? { user: toUser(row), client, amr: ['pwd'] } : undefined;
+      const steps = candidate ? settle(passLoginSteps(loginSteps, candidate)) : undefined;
       const valid = row
         ? await verifyPassword(row.password_hash, password)
         : await verifyAgainstDummyHash(plausible ? password : '');
-      if (!row || !valid) {
+      if (!candidate || !steps || !valid) {
         await attempt.failed();
         // Never what was typed: a password typed into the username field must not land in the trail.
         await events.record({
@@ -122,24 +126,27 @@ export function createAuthService(deps: {
         throw new InvalidCredentialsError();
       }
       // The password was right: from here on a refusal (a disabled account) tells its owner, and no one else.
-      const user = toUser(row);
-      const candidate = { user, client, amr: ['pwd'] };
-      const steps = passLoginSteps(loginSteps, candidate).catch(async (error: unknown) => {
-        if (error instanceof ExpectedError) {
-          await events.record({ type: 'LOGIN_FAILED', userId: user.id, client, detail: { reason: error.code } });
+      const { user } = candidate;
+      const passed = await steps;
+      // The count is forgiven beside what comes next (one round trip, not two); both end before the answer.
+      const next = async () => {
+        if (!passed.ok) {
+          const error = passed.error;
+          if (error instanceof ExpectedError) {
+            await events.record({ type: 'LOGIN_FAILED', userId: user.id, client, detail: { reason: error.code } });
+          }
+          // Its owner, refused for an unproved address, gets a new link if the last one expired: no dead end.
+          if (error instanceof EmailNotVerifiedError) await emailVerification.remind(user, client);
+          throw error;
         }
-        // Its owner, refused for an unproved address, gets a new link if the last one expired: no dead end.
-        if (error instanceof EmailNotVerifiedError) await emailVerification.remind(user, client);
-        throw error;
-      });
-      // The count is forgiven beside the login's steps (one round trip, not two); both end before the answer.
-      const [forgiven, passed] = await Promise.allSettled([attempt.succeeded(), steps]);
+        // A second factor is on: the answer is a challenge for `verifyMfa`, not a pair.
+        if ('askFor' in passed.value) throw await deps.askForSecondStep(candidate, 'password', passed.value.askFor);
+        return sessions.open(user, client, 'password', candidate.amr);
+      };
+      const [forgiven, answer] = await Promise.allSettled([attempt.succeeded(), next()]);
       if (forgiven.status === 'rejected') throw forgiven.reason;
-      if (passed.status === 'rejected') throw passed.reason;
-      const outcome = passed.value;
-      // A second factor is on: the answer is a challenge for `verifyMfa`, not a pair.
-      if ('askFor' in outcome) throw await deps.askForSecondStep(candidate, 'password', outcome.askFor);
-      return sessions.open(user, client, 'password', candidate.amr);
+      if (answer.status === 'rejected') throw answer.reason;
+      return answer.value;
     },
 
     async changePassword(token, { currentPassword, newPassword }, client) {
@@ -208,4 +215,12 @@ export function createAuthService(deps: {
       });
     },
   };
+}
+
+/** A promise's outcome as a value, so that it can be started now and acted on later without an unhandled rejection. */
+function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }

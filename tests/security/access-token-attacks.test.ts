@@ -66,6 +66,17 @@ describe('access token attacks', () => {
     await expectRefused(`${parts()[0]}.${base64url({ ...claims, role: 'ADMIN' })}.${parts()[2]}`);
   });
 
+  it('a token just accepted, sent again altered, is refused: only the very same token skips verification', async () => {
+    // The server remembers tokens it verified (server/auth/verified-tokens.ts): a remembered one must not vouch for
+    // a neighbour that differs in the payload, the signature, or by a character added at the end.
+    expect((await app.graphql(ME, { token: account.accessToken })).status).toBe(200);
+    await expectRefused(`${parts()[0]}.${base64url({ ...claims, role: 'ADMIN' })}.${parts()[2]}`);
+    const sig = parts()[2];
+    await expectRefused(`${parts()[0]}.${parts()[1]}.${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`);
+    await expectRefused(`${account.accessToken}A`);
+    expect((await app.graphql(ME, { token: account.accessToken })).status).toBe(200);
+  });
+
   it('a token signed with another secret is refused', async () => {
     const token = jwt.sign(claims, 'another-secret-that-is-at-least-32-bytes', {
       algorithm: 'HS256',

@@ -1,5 +1,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { freePort, startServerProcess } from '../tests/helpers/server-process.js';
@@ -28,6 +30,9 @@ export interface BenchServer {
 /**
  * Where processes run, with `taskset`: the load generator (this process) on CPU 0, servers on the others. On a
  * machine with one CPU nothing is pinned. Postgres is not ours to pin: it runs wherever the kernel puts it.
+ * `TESSERA_WORKERS` servers get the servers' CPUs when there are at least two of them; on two cores they get both
+ * CPUs, the load generator's included (two workers pinned to one CPU answered a third of what one worker did there,
+ * which measures the pinning, not the cluster). A child inherits this process's CPU 0 until it is pinned.
  */
 export const cpuPlan = (() => {
   const count = cpus().length;
@@ -36,6 +41,7 @@ export const cpuPlan = (() => {
     pinned,
     loadGenerator: pinned ? '0' : undefined,
     servers: pinned ? (count === 2 ? '1' : `1-${count - 1}`) : undefined,
+    workers: pinned ? (count === 2 ? '0-1' : `1-${count - 1}`) : undefined,
   };
 })();
 
@@ -136,21 +142,24 @@ export async function startBenchServer(
 
 /**
  * The real `server/main.ts`, as `npm start` runs it (TESSERA_WORKERS=1 and 2), once every worker serves; the primary
- * and its workers pinned to the servers' CPUs, like the other servers, so that the load generator keeps its own CPU
- * (on two cores, both workers share the one other CPU: see the README's Performance section).
+ * and its workers on `cpuPlan.workers`.
  */
 export async function startMainServer(env: Record<string, string>): Promise<BenchServer> {
-  const server = await startServerProcess(env);
+  // At `npm start`'s own log level (a line per request), into a file as a log shipper would read it.
+  const logFile = join(tmpdir(), `tessera-bench-${process.pid}-${Date.now()}.log`);
+  const server = await startServerProcess(env, { logFile });
   const workers = Number(env.TESSERA_WORKERS ?? 1);
   const deadline = Date.now() + 60_000;
   while ((server.output().match(/Tessera is serving GraphQL/g)?.length ?? 0) < workers) {
     if (Date.now() > deadline) {
+      const output = server.output();
       await server.stop();
-      throw new Error(`${workers} workers did not start:\n${server.output()}`);
+      rmSync(logFile, { force: true });
+      throw new Error(`${workers} workers did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  for (const pid of processTree(server.pid)) pin(pid, cpuPlan.servers);
+  for (const pid of processTree(server.pid)) pin(pid, cpuPlan.workers);
   const unsupported = () => Promise.reject(new Error('not a bench-server'));
   return {
     url: server.url,
@@ -164,6 +173,7 @@ export async function startMainServer(env: Record<string, string>): Promise<Benc
     readStatements: unsupported,
     stop: async () => {
       await server.stop();
+      rmSync(logFile, { force: true });
     },
   };
 }

@@ -161,7 +161,7 @@ try {
       pinned: cpuPlan.pinned,
       loadGenerator: cpuPlan.loadGenerator ?? 'any',
       benchServers: cpuPlan.servers ?? 'any',
-      workerScaling: cpuPlan.servers ?? 'any',
+      workerScaling: cpuPlan.workers ?? 'any',
       django: cpuPlan.servers ?? 'any',
       propagation: cpuPlan.pinned && cores === 2 ? 'revoking server on 0 with the poller, polled server on 1' : 'as above',
       postgres: 'any (not pinned)',
@@ -262,7 +262,7 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
           : []),
       ];
     }),
-    `| CPUs: load generator / bench servers     | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} (Postgres: any) |`,
+    `| CPUs: load generator / servers / workers | ${report.cpus.loadGenerator} / ${report.cpus.benchServers} / ${report.cpus.workerScaling} (Postgres: any) |`,
     '',
     `Where one authenticated \`{ __typename }\` spends its ${report.pluginCost.microsecondsPerRequest} µs (in process, CPU profile):`,
     '',

@@ -20,6 +20,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 interface RequestRecord {
   readonly requestId: string;
   readonly started: number;
+  /** From the URL Yoga's server adapter parses once for every plugin's `onRequest`. */
+  path?: string;
   operation?: string | null;
   operationType?: string;
   fields?: string[];
@@ -59,6 +61,10 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
         return wrapped();
       },
     },
+    onRequest({ request, url }) {
+      const record = records.get(request);
+      if (record) record.path = url.pathname;
+    },
     onExecute({ args }) {
       const context = args.contextValue;
       const record = records.get(context.request);
@@ -84,7 +90,7 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
       records.delete(request);
       response.headers.set(REQUEST_ID_HEADER, record.requestId);
       const status = response.status;
-      const path = new URL(request.url).pathname;
+      const path = record.path ?? new URL(request.url).pathname;
       const quiet = QUIET_PATHS.has(path) || request.method === 'OPTIONS';
       const level = quiet ? 'debug' : status >= 500 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;

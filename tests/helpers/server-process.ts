@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 import { ROOT } from './run-command.js';
@@ -26,23 +27,33 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `server/main.ts` as `npm start` would, and waits until `/health` answers. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `server/main.ts` as `npm start` would, and waits until `/health` answers. With `logFile`, its output goes
+ * to that file instead of a pipe to this process (the benchmark: a pipe its busy load generator must drain would
+ * slow the server's every log write).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { logFile?: string } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd ?? 'pipe', logFd ?? 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  if (logFd !== undefined) closeSync(logFd);
+  let piped = '';
+  child.stdout?.on('data', (chunk) => (piped += chunk));
+  child.stderr?.on('data', (chunk) => (piped += chunk));
+  const readOutput = () => (options.logFile === undefined ? piped : readFileSync(options.logFile, 'utf8'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`The server exited early:\n${readOutput()}`);
     const healthy = await fetch(`${url}/health`).then(
       (response) => response.ok,
       () => false,
@@ -50,14 +61,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`The server did not become healthy in 30 s:\n${output}`);
+      throw new Error(`The server did not become healthy in 30 s:\n${readOutput()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   return {
     url,
-    output: () => output,
+    output: readOutput,
     pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');

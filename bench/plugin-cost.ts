@@ -14,7 +14,10 @@ const PARTS: [RegExp, string][] = [
   [/server\/http\/request-metrics\.ts|\/prom-client\//, 'request metrics'],
   [/server\/http\/security-headers\.ts/, 'security headers'],
   [/server\/http\/request-flood-limit\.ts|\/rate-limiter-flexible\//, 'request flood limit'],
-  [/server\/http\/(health|discovery|introspection|revocation-feed|metrics)\.ts/, 'endpoint routing (health, JWKS, feed...)'],
+  [
+    /server\/http\/(health|discovery|introspection|revocation-feed|metrics)\.ts/,
+    'endpoint routing (health, JWKS, feed...)',
+  ],
   [/server\/http\/refused-token\.ts/, 'refused-token policy'],
   [/server\/context\.ts|server\/auth\/|\/jsonwebtoken\/|\/jws\/|\/jwa\//, 'context and token check'],
   [/\/@graphql-yoga\/plugin-csrf-prevention\//, 'CSRF prevention'],

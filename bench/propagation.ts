@@ -53,13 +53,16 @@ export async function measurePropagation(revoking: BenchServer, other: BenchServ
 /** Commit on `revoking` to application on `other`; both reports travel over IPC and may land after the answer. */
 async function commitToApplied(revoking: BenchServer, commitsBefore: number, other: BenchServer, sessionId: string) {
   const asked = now();
-  while ((revoking.commits.length === commitsBefore || !other.sessionsRevoked.has(sessionId)) && now() - asked < 5_000) {
+  while (
+    (revoking.commits.length === commitsBefore || !other.sessionsRevoked.has(sessionId)) &&
+    now() - asked < 5_000
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   const committedAt = revoking.commits[commitsBefore];
   const appliedAt = other.sessionsRevoked.get(sessionId);
   if (committedAt === undefined || appliedAt === undefined) {
-    throw new Error('the servers did not report the logout\'s commit and its application');
+    throw new Error("the servers did not report the logout's commit and its application");
   }
   return appliedAt - committedAt;
 }

@@ -105,7 +105,13 @@ try {
     log('me on Django + DRF + simplejwt under gunicorn, one worker per core');
     const side = await startDjango({ databaseUrl, cpuList: cpuPlan.servers });
     try {
-      const djangoLoad = { url: side.url, get: '/me/', token: side.token, connections: 16, expect: exactly(side.meBody) };
+      const djangoLoad = {
+        url: side.url,
+        get: '/me/',
+        token: side.token,
+        connections: 16,
+        expect: exactly(side.meBody),
+      };
       await load({ ...djangoLoad, durationSeconds: 2 });
       django = await load({ ...djangoLoad, durationSeconds: DURATION });
     } finally {
@@ -163,7 +169,8 @@ try {
       benchServers: cpuPlan.servers ?? 'any',
       workerScaling: cpuPlan.workers ?? 'any',
       django: cpuPlan.servers ?? 'any',
-      propagation: cpuPlan.pinned && cores === 2 ? 'revoking server on 0 with the poller, polled server on 1' : 'as above',
+      propagation:
+        cpuPlan.pinned && cores === 2 ? 'revoking server on 0 with the poller, polled server on 1' : 'as above',
       postgres: 'any (not pinned)',
     },
     scenarios: {
@@ -258,7 +265,9 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
       return [
         `| ${`propagation from send p50 / p99 (${kind})`.padEnd(40)} | ${p.fromSend.p50Ms} / ${p.fromSend.p99Ms} |`,
         ...(p.fromCommit
-          ? [`| ${`propagation from commit p50 / p99 (${kind})`.padEnd(40)} | ${p.fromCommit.p50Ms} / ${p.fromCommit.p99Ms} |`]
+          ? [
+              `| ${`propagation from commit p50 / p99 (${kind})`.padEnd(40)} | ${p.fromCommit.p50Ms} / ${p.fromCommit.p99Ms} |`,
+            ]
           : []),
       ];
     }),

@@ -4,8 +4,8 @@ import { verifyAccessTokenWithKey, type AccessTokenClaims, type TokenSettings } 
 
 /**
  * The tokens most recently verified, so that a client's next request with the same token skips the signature and
- * the JSON (`jsonwebtoken.verify` is about a sixth of an authenticated request: bench/plugin-cost.ts). About 1 KiB
- * each; a client holds one token for its whole life, so the busiest clients stay in.
+ * the JSON (`jsonwebtoken.verify` was about a sixth of an authenticated request: bench/plugin-cost.ts). About 1 KiB
+ * each; a client sends the same token until it refreshes it, so the busiest clients stay in.
  */
 const REMEMBERED_TOKENS = 10_000;
 

@@ -1,3 +1,4 @@
+import { decodeClaims } from '../tests/helpers/tokens.js';
 import type { BenchServer } from './processes.js';
 import { graphql, statusWith } from './requests.js';
 
@@ -25,7 +26,7 @@ export async function measurePropagation(revoking: BenchServer, other: BenchServ
   for (let trial = 0; trial < trials; trial++) {
     const login = await graphql(revoking.url, LOGIN, { username: 'bench_user', password });
     const token = login.data.login.accessToken as string;
-    const sessionId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
+    const sessionId = decodeClaims(token).sid as string;
     if ((await statusWith(other.url, token)) !== 200) throw new Error('a fresh token was refused');
 
     const commitsBefore = revoking.commits.length;

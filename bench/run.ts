@@ -102,7 +102,7 @@ try {
   // (one gunicorn worker per CPU of them). Skipped, and said so, where Debian's Django packages are not installed.
   let django: LoadResult | null = null;
   if (djangoAvailable()) {
-    log('me on Django + DRF + simplejwt under gunicorn, one worker per core');
+    log('me on Django + DRF + simplejwt under gunicorn, on the same CPU as `me, 1 process`');
     const side = await startDjango({ databaseUrl, cpuList: cpuPlan.servers });
     try {
       const djangoLoad = {

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 
 import type { AccessTokenClaims } from './auth/access-tokens.js';
-import { AuthFailure } from './auth/auth-failure.js';
+import { AuthFailure, type AuthFailureReason } from './auth/auth-failure.js';
 import type { AuthService } from './auth/auth.service.js';
 import type { PasswordResetService } from './auth/password-reset.service.js';
 import type { ClientInfo } from './auth/session.js';
@@ -81,7 +81,29 @@ export function createContextFactory(deps: {
   clientAddress: (req: IncomingMessage | undefined) => string | null;
   cookieMode: boolean;
 }) {
-  return async ({
+  const contextOf = (
+    request: Request,
+    req: IncomingMessage | undefined,
+    waitUntil: (work: Promise<void>) => void,
+    viewer: Viewer | null,
+    credentials: AccessTokenClaims | null,
+    refusedToken: AuthFailure | null,
+  ): Context => ({
+    viewer,
+    credentials,
+    refusedToken,
+    authenticatedInRequest: new Set<string>(),
+    // Yoga copies the context's properties once built: what only a few mutations read (the client's address and
+    // user agent) sits one level down, worked out when read.
+    client: new LazyClientInfo(request, req, deps.clientAddress),
+    requestUrl: request.url,
+    refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
+    services: deps.services,
+    waitUntil,
+  });
+  // Not async: an anonymous request, and a token checked against memory, are answered without a promise (Yoga
+  // waits a turn for each one).
+  return ({
     request,
     req,
     waitUntil,
@@ -89,32 +111,27 @@ export function createContextFactory(deps: {
     request: Request;
     req?: IncomingMessage;
     waitUntil: (work: Promise<void>) => void;
-  }): Promise<Context> => {
-    const base = {
-      authenticatedInRequest: new Set<string>(),
-      client: {
-        userAgent: request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
-        ip: deps.clientAddress(req),
-      },
-      requestUrl: request.url,
-      refreshTokenCookie: deps.cookieMode ? refreshTokenCookie(request) : null,
-      services: deps.services,
-      waitUntil,
-    };
-    const anonymous: Context = { viewer: null, credentials: null, refusedToken: null, ...base };
+  }): Context | Promise<Context> => {
+    let claims: AccessTokenClaims;
     try {
       const token = tokenFromAuthorizationHeader(request.headers.get('authorization'));
-      if (token === null) return anonymous;
-      const claims = deps.verifyToken(token);
-      const revoked = await deps.revocation.check(claims);
-      if (revoked) throw new AuthFailure(revoked);
-      const viewer = { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
-      return { viewer, credentials: claims, refusedToken: null, ...base };
+      if (token === null) return contextOf(request, req, waitUntil, null, null, null);
+      claims = deps.verifyToken(token);
     } catch (error) {
-      if (error instanceof AuthFailure) return { ...anonymous, refusedToken: error };
+      if (error instanceof AuthFailure) return contextOf(request, req, waitUntil, null, null, error);
       throw error;
     }
+    const checked = (revoked: AuthFailureReason | null) =>
+      revoked
+        ? contextOf(request, req, waitUntil, null, null, new AuthFailure(revoked))
+        : contextOf(request, req, waitUntil, viewerOf(claims), claims, null);
+    const revoked = deps.revocation.check(claims);
+    return revoked instanceof Promise ? revoked.then(checked) : checked(revoked);
   };
+}
+
+function viewerOf(claims: AccessTokenClaims): Viewer {
+  return { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
 }
 
 /**
@@ -133,3 +150,27 @@ export function authFailureError(failure: AuthFailure, options: { http: boolean 
 }
 
 const USER_AGENT_MAX_LENGTH = 512;
+
+/** The client's user agent and address, read from the request the first time they are asked for. */
+class LazyClientInfo implements ClientInfo {
+  #userAgent: string | null | undefined;
+  #ip: string | null | undefined;
+
+  constructor(
+    private readonly request: Request,
+    private readonly req: IncomingMessage | undefined,
+    private readonly clientAddress: (req: IncomingMessage | undefined) => string | null,
+  ) {}
+
+  get userAgent(): string | null {
+    if (this.#userAgent === undefined) {
+      this.#userAgent = this.request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
+    }
+    return this.#userAgent;
+  }
+
+  get ip(): string | null {
+    if (this.#ip === undefined) this.#ip = this.clientAddress(this.req);
+    return this.#ip;
+  }
+}

@@ -3,6 +3,7 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Plugin } from 'graphql-yoga';
+import { answeringAt } from './answering-at.js';
 
 const DEMO_DIR = fileURLToPath(new URL('../../dist/demo/', import.meta.url));
 const CONTENT_TYPES: Record<string, string> = {
@@ -26,38 +27,40 @@ export interface DemoSettings {
 export function useDemoPage(settings: DemoSettings): Plugin {
   const settingsJson = JSON.stringify(settings);
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== '/demo' && !url.pathname.startsWith('/demo/')) return;
-      if (url.pathname === '/demo') {
-        endResponse(new fetchAPI.Response(null, { status: 308, headers: { location: '/demo/' } }));
-        return;
-      }
-      if (url.pathname === '/demo/settings.json') {
-        endResponse(new fetchAPI.Response(settingsJson, { headers: { 'content-type': 'application/json' } }));
-        return;
-      }
-      let relative: string;
-      try {
-        relative = decodeURIComponent(url.pathname.slice('/demo/'.length)) || 'index.html';
-      } catch {
-        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
-        return;
-      }
-      const file = resolve(DEMO_DIR, relative);
-      // Nothing outside the demo folder, whatever `..` or encoded separators the path holds.
-      if (!file.startsWith(DEMO_DIR.endsWith(sep) ? DEMO_DIR : DEMO_DIR + sep)) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
-        return;
-      }
-      try {
-        const body = await readFile(file);
-        const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': type } }));
-      } catch {
-        const message =
-          relative === 'index.html' ? 'The demo page is not built: run `npm run build:demo`.' : 'Not found';
-        endResponse(new fetchAPI.Response(message, { status: 404, headers: { 'content-type': 'text/plain' } }));
-      }
-    },
+    onRequest: answeringAt(
+      (path) => path === '/demo' || path.startsWith('/demo/'),
+      async ({ url, endResponse, fetchAPI }) => {
+        if (url.pathname === '/demo') {
+          endResponse(new fetchAPI.Response(null, { status: 308, headers: { location: '/demo/' } }));
+          return;
+        }
+        if (url.pathname === '/demo/settings.json') {
+          endResponse(new fetchAPI.Response(settingsJson, { headers: { 'content-type': 'application/json' } }));
+          return;
+        }
+        let relative: string;
+        try {
+          relative = decodeURIComponent(url.pathname.slice('/demo/'.length)) || 'index.html';
+        } catch {
+          endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+          return;
+        }
+        const file = resolve(DEMO_DIR, relative);
+        // Nothing outside the demo folder, whatever `..` or encoded separators the path holds.
+        if (!file.startsWith(DEMO_DIR.endsWith(sep) ? DEMO_DIR : DEMO_DIR + sep)) {
+          endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+          return;
+        }
+        try {
+          const body = await readFile(file);
+          const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+          endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': type } }));
+        } catch {
+          const message =
+            relative === 'index.html' ? 'The demo page is not built: run `npm run build:demo`.' : 'Not found';
+          endResponse(new fetchAPI.Response(message, { status: 404, headers: { 'content-type': 'text/plain' } }));
+        }
+      },
+    ),
   };
 }

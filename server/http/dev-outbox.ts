@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { listRecentMails, type OutboxEntry } from '../db/mail-outbox.repository.js';
 import { escapeHtml } from '../mail/compose-mail.js';
+import { answeringAt } from './answering-at.js';
 
 const SHOWN = 50;
 
@@ -13,24 +14,26 @@ const SHOWN = 50;
  */
 export function useDevOutbox(db: Kysely<Database>): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== '/dev/outbox') return;
-      if (request.method !== 'GET') {
-        endResponse(new fetchAPI.Response('Method not allowed', { status: 405, headers: { allow: 'GET' } }));
-        return;
-      }
-      const mails = await listRecentMails(db, SHOWN);
-      const headers = { 'cache-control': 'no-store' };
-      if ((request.headers.get('accept') ?? '').includes('application/json')) {
-        endResponse(fetchAPI.Response.json({ mails }, { headers }));
-        return;
-      }
-      endResponse(
-        new fetchAPI.Response(outboxPage(mails), {
-          headers: { ...headers, 'content-type': 'text/html; charset=utf-8' },
-        }),
-      );
-    },
+    onRequest: answeringAt(
+      (path) => path === '/dev/outbox',
+      async ({ request, endResponse, fetchAPI }) => {
+        if (request.method !== 'GET') {
+          endResponse(new fetchAPI.Response('Method not allowed', { status: 405, headers: { allow: 'GET' } }));
+          return;
+        }
+        const mails = await listRecentMails(db, SHOWN);
+        const headers = { 'cache-control': 'no-store' };
+        if ((request.headers.get('accept') ?? '').includes('application/json')) {
+          endResponse(fetchAPI.Response.json({ mails }, { headers }));
+          return;
+        }
+        endResponse(
+          new fetchAPI.Response(outboxPage(mails), {
+            headers: { ...headers, 'content-type': 'text/html; charset=utf-8' },
+          }),
+        );
+      },
+    ),
   };
 }
 

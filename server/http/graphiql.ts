@@ -6,6 +6,7 @@ import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 
 import { readStaticFile } from './static-folder.js';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.js';
+import { answeringAt } from './answering-at.js';
 
 /** GraphiQL with the Tessera panel (client/graphiql), built by `npm run build:graphiql`. */
 const PANEL_DIR = fileURLToPath(new URL('../../dist/graphiql/', import.meta.url));
@@ -53,22 +54,24 @@ export async function renderTesseraGraphiQL(options: GraphiQLOptions): Promise<s
 export function useGraphiQLPanel(settings: GraphiQLPanelSettings): Plugin {
   const settingsJson = JSON.stringify(settings);
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith(ASSETS_PREFIX)) return;
-      const relative = url.pathname.slice(ASSETS_PREFIX.length);
-      if (relative === 'settings.json') {
-        endResponse(new fetchAPI.Response(settingsJson, { headers: { 'content-type': 'application/json' } }));
-        return;
-      }
-      const file = relative.startsWith('assets/') ? await readStaticFile(PANEL_DIR, relative) : null;
-      endResponse(
-        file
-          ? new fetchAPI.Response(file.body, {
-              // Names carry a hash of the content: a new build has new names.
-              headers: { 'content-type': file.contentType, 'cache-control': 'public, max-age=31536000, immutable' },
-            })
-          : new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }),
-      );
-    },
+    onRequest: answeringAt(
+      (path) => path.startsWith(ASSETS_PREFIX),
+      async ({ url, endResponse, fetchAPI }) => {
+        const relative = url.pathname.slice(ASSETS_PREFIX.length);
+        if (relative === 'settings.json') {
+          endResponse(new fetchAPI.Response(settingsJson, { headers: { 'content-type': 'application/json' } }));
+          return;
+        }
+        const file = relative.startsWith('assets/') ? await readStaticFile(PANEL_DIR, relative) : null;
+        endResponse(
+          file
+            ? new fetchAPI.Response(file.body, {
+                // Names carry a hash of the content: a new build has new names.
+                headers: { 'content-type': file.contentType, 'cache-control': 'public, max-age=31536000, immutable' },
+              })
+            : new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }),
+        );
+      },
+    ),
   };
 }

@@ -4,6 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import { migrations } from '../../migrations/index.js';
 import type { Revocations } from '../auth/revocation.js';
 import type { Database } from '../db/database.js';
+import { answeringAt } from './answering-at.js';
 
 /** A load balancer's probe must get an answer, whatever the database does. */
 const DATABASE_PROBE_TIMEOUT_MS = 800;
@@ -16,6 +17,8 @@ const UNDEFINED_TABLE = '42P01';
 const MAX_LISTED_MIGRATIONS = 20;
 
 type DatabaseProbe = 'ok' | 'unavailable' | 'timeout';
+
+const isHealthPath = (path: string) => path === '/health' || path === '/health/ready';
 
 /**
  * How the database's migrations compare with the ones this process's code was built with:
@@ -45,7 +48,7 @@ export function useDatabaseHealthCheck(
   expectedMigrations: readonly string[] = Object.keys(migrations),
 ): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    onRequest: answeringAt(isHealthPath, async ({ url, endResponse, fetchAPI }) => {
       if (url.pathname === '/health') {
         const database = await probeDatabase(db);
         const { status, ...body } = health(database, revocations);
@@ -66,7 +69,7 @@ export function useDatabaseHealthCheck(
           }),
         );
       }
-    },
+    }),
   };
 }
 

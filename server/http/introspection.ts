@@ -12,6 +12,7 @@ import type { RateLimits } from '../security/rate-limits.js';
 import { createServiceAuthGuard } from '../services/service-auth-guard.js';
 import { createServiceAuthenticator } from '../services/service-credentials.js';
 import { introspectAccessToken } from '../services/token-introspection.js';
+import { answeringAt } from './answering-at.js';
 
 export const INTROSPECTION_PATH = '/oauth/introspect';
 /** A token is at most 4 KiB (longer ones are refused unverified); the form around it needs little more. */
@@ -41,30 +42,32 @@ export function useTokenIntrospection(options: {
     clock,
   });
   return {
-    async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== INTROSPECTION_PATH) return;
-      const respond = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-        endResponse(fetchAPI.Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } }));
+    onRequest: answeringAt(
+      (path) => path === INTROSPECTION_PATH,
+      async ({ request, serverContext, endResponse, fetchAPI }) => {
+        const respond = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+          endResponse(fetchAPI.Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } }));
 
-      if (request.method !== 'POST') return respond(405, { error: 'invalid_request' }, { allow: 'POST' });
-      const address = clientAddress((serverContext as { req?: IncomingMessage } | undefined)?.req);
-      const auth = await guard.check(request, address);
-      if (!auth.ok) {
-        return auth.retryAfterSeconds === undefined
-          ? respond(401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="tessera"' })
-          : respond(429, { error: 'too_many_requests' }, { 'retry-after': String(auth.retryAfterSeconds) });
-      }
+        if (request.method !== 'POST') return respond(405, { error: 'invalid_request' }, { allow: 'POST' });
+        const address = clientAddress((serverContext as { req?: IncomingMessage } | undefined)?.req);
+        const auth = await guard.check(request, address);
+        if (!auth.ok) {
+          return auth.retryAfterSeconds === undefined
+            ? respond(401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="tessera"' })
+            : respond(429, { error: 'too_many_requests' }, { 'retry-after': String(auth.retryAfterSeconds) });
+        }
 
-      const token = await tokenFromForm(request);
-      if (token === null) return respond(400, { error: 'invalid_request' });
-      try {
-        respond(200, await introspectAccessToken(tokens, revocations, token));
-      } catch (error) {
-        // The revocation check could not reach the database: no answer is better than a wrong "active".
-        logger.error({ err: error, service: auth.service.id }, 'Introspection failed');
-        respond(503, { error: 'temporarily_unavailable' });
-      }
-    },
+        const token = await tokenFromForm(request);
+        if (token === null) return respond(400, { error: 'invalid_request' });
+        try {
+          respond(200, await introspectAccessToken(tokens, revocations, token));
+        } catch (error) {
+          // The revocation check could not reach the database: no answer is better than a wrong "active".
+          logger.error({ err: error, service: auth.service.id }, 'Introspection failed');
+          respond(503, { error: 'temporarily_unavailable' });
+        }
+      },
+    ),
   };
 }
 

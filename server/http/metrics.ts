@@ -6,6 +6,7 @@ import type { Plugin } from 'graphql-yoga';
 
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { answeringAt } from './answering-at.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -38,11 +39,19 @@ export function useMetricsEndpoint(
 ): Plugin {
   const allowed = tokenGuard(config.metricsToken);
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (url.pathname !== METRICS_PATH) return;
-      const answer = await answerMetrics(request.method, request.headers.get('authorization'), allowed, source, logger);
-      endResponse(new fetchAPI.Response(answer.body, { status: answer.status, headers: answer.headers }));
-    },
+    onRequest: answeringAt(
+      (path) => path === METRICS_PATH,
+      async ({ request, endResponse, fetchAPI }) => {
+        const answer = await answerMetrics(
+          request.method,
+          request.headers.get('authorization'),
+          allowed,
+          source,
+          logger,
+        );
+        endResponse(new fetchAPI.Response(answer.body, { status: answer.status, headers: answer.headers }));
+      },
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { getOperationAST, Kind, type GraphQLError } from 'graphql';
+import { getOperationAST, Kind, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 import type { Context } from '../context.js';
@@ -16,18 +16,16 @@ const MAX_LISTED = 10;
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** What one request's log line says; filled in as the request goes through Yoga's phases. */
+/** What one request's log line needs; worked out when the line is written, so a request not logged costs little. */
 interface RequestRecord {
   readonly requestId: string;
-  readonly started: number;
+  /** Unset for Yoga's own early answers (`/health/live`, CORS preflights), which come before any plugin's. */
+  readonly started?: number;
   /** From the URL Yoga's server adapter parses once for every plugin's `onRequest`. */
-  path?: string;
-  operation?: string | null;
-  operationType?: string;
-  fields?: string[];
-  userId?: string | null;
-  refusedToken?: string;
-  errors?: string[];
+  readonly path: string;
+  /** What was executed, and for whom: read when the line is written. */
+  execution?: { document: DocumentNode; operationName?: string | null; context: Context };
+  errors?: readonly GraphQLError[];
 }
 
 const records = new WeakMap<Request, RequestRecord>();
@@ -44,74 +42,72 @@ export function requestIdOf(request: Request): string | undefined {
  * viewer's id, why a presented access token was refused, and the error codes of the result. Never a header (but
  * the id), a variable, a cookie or a token: nothing is copied from the request but the id, the path, and the
  * operation's name and root fields from the validated document. The time is until the response is ready (not
- * until its body is sent). GraphQL requests log at info (warn for a 5xx); probes, scrapes and CORS preflights at
- * debug.
+ * until its body is sent); Yoga's own answers, given before any plugin is asked (`/health/live`, CORS preflights),
+ * carry none. GraphQL requests log at info (warn for a 5xx); probes, scrapes and CORS preflights at debug. What a
+ * line says is worked out only when it is written: at LOG_LEVEL=warn a GraphQL request costs an id and a timestamp.
  *
  * First in the plugin list, so that its `onExecute` runs before the refused-token policy stops execution.
  */
 export function useRequestLog(logger: Logger): Plugin<Context> {
   return {
-    instrumentation: {
-      // Around the whole of Yoga's handling: before its own plugins, which answer some requests (`/health/live`,
-      // CORS preflights) before any of ours is asked.
-      request({ request }, wrapped) {
-        const offered = request.headers.get(REQUEST_ID_HEADER);
-        const requestId = offered !== null && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
-        records.set(request, { requestId, started: performance.now() });
-        return wrapped();
-      },
-    },
     onRequest({ request, url }) {
-      const record = records.get(request);
-      if (record) record.path = url.pathname;
+      records.set(request, { requestId: requestIdFrom(request), started: performance.now(), path: url.pathname });
     },
     onExecute({ args }) {
-      const context = args.contextValue;
-      const record = records.get(context.request);
-      if (!record) return;
-      const operation = getOperationAST(args.document, args.operationName);
-      record.operation = operation?.name?.value.slice(0, MAX_NAME_LENGTH) ?? null;
-      record.operationType = operation?.operation;
-      // Names from a validated document: fields of the schema, never anything the client made up.
-      record.fields = operation?.selectionSet.selections
-        .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
-        .slice(0, MAX_LISTED);
-      record.userId = context.viewer?.userId ?? null;
-      if (context.refusedToken) record.refusedToken = context.refusedToken.reason;
+      const record = records.get(args.contextValue.request);
+      if (record)
+        record.execution = { document: args.document, operationName: args.operationName, context: args.contextValue };
     },
     onExecutionResult({ request, result }) {
       const record = records.get(request);
-      if (!record || !result || !('errors' in result) || !result.errors?.length) return;
-      record.errors = [...new Set(result.errors.map(errorCode))].slice(0, MAX_LISTED);
+      if (record && result && 'errors' in result && result.errors?.length) record.errors = result.errors;
     },
     onResponse({ request, response }) {
-      const record = records.get(request);
-      if (!record) return;
+      const record = records.get(request) ?? { requestId: requestIdFrom(request), path: new URL(request.url).pathname };
       records.delete(request);
       response.headers.set(REQUEST_ID_HEADER, record.requestId);
       const status = response.status;
-      const path = record.path ?? new URL(request.url).pathname;
-      const quiet = QUIET_PATHS.has(path) || request.method === 'OPTIONS';
+      const quiet = QUIET_PATHS.has(record.path) || request.method === 'OPTIONS';
       const level = quiet ? 'debug' : status >= 500 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
           requestId: record.requestId,
           method: request.method,
-          path: path.slice(0, MAX_PATH_LENGTH),
-          operation: record.operation,
-          operationType: record.operationType,
-          fields: record.fields,
+          path: record.path.slice(0, MAX_PATH_LENGTH),
+          ...(record.execution && executed(record.execution)),
           status,
-          durationMs: Math.round((performance.now() - record.started) * 10) / 10,
-          userId: record.userId,
-          refusedToken: record.refusedToken,
-          errors: record.errors,
+          durationMs:
+            record.started === undefined ? undefined : Math.round((performance.now() - record.started) * 10) / 10,
+          ...(record.execution && viewerOf(record.execution.context)),
+          errors: record.errors && [...new Set(record.errors.map(errorCode))].slice(0, MAX_LISTED),
         },
         'Request',
       );
     },
   };
+}
+
+/** The client's sane `X-Request-Id`, else a new UUID. */
+function requestIdFrom(request: Request): string {
+  const offered = request.headers.get(REQUEST_ID_HEADER);
+  return offered !== null && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
+/** The operation's name, type and root fields: names from a validated document, never anything the client made up. */
+function executed({ document, operationName }: NonNullable<RequestRecord['execution']>) {
+  const operation = getOperationAST(document, operationName);
+  return {
+    operation: operation?.name?.value.slice(0, MAX_NAME_LENGTH) ?? null,
+    operationType: operation?.operation,
+    fields: operation?.selectionSet.selections
+      .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
+      .slice(0, MAX_LISTED),
+  };
+}
+
+function viewerOf(context: Context) {
+  return { userId: context.viewer?.userId ?? null, refusedToken: context.refusedToken?.reason };
 }
 
 function errorCode(error: GraphQLError | { extensions?: Record<string, unknown> }): string {

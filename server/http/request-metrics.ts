@@ -14,19 +14,20 @@ export function useRequestMetrics(
   metrics: Pick<Metrics, 'requestAnswered' | 'tokenRefused'>,
   graphqlEndpoint = '/graphql',
 ): Plugin<Context> {
-  const started = new WeakMap<Request, number>();
-  const operations = new WeakMap<Request, string>();
+  // One record per GraphQL request; the operation's name is worked out once, when the request is counted.
+  const requests = new WeakMap<Request, { started: number; document?: DocumentNode; operationName?: string | null }>();
   return {
     onRequest({ request, url }) {
-      if (url.pathname === graphqlEndpoint) started.set(request, performance.now());
+      if (url.pathname === graphqlEndpoint) requests.set(request, { started: performance.now() });
     },
     onParse({ context }) {
       return ({ result }) => {
         // Yoga's context carries the request and its GraphQL parameters.
         const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
-        if (!request || !isDocument(result)) return;
-        const name = getOperationAST(result, params?.operationName)?.name?.value;
-        if (name) operations.set(request, name);
+        const record = request && requests.get(request);
+        if (!record || !isDocument(result)) return;
+        record.document = result;
+        record.operationName = params?.operationName;
       };
     },
     onContextBuilding() {
@@ -36,10 +37,11 @@ export function useRequestMetrics(
       };
     },
     onResponse({ request, response }) {
-      const start = started.get(request);
-      if (start === undefined) return;
-      started.delete(request);
-      metrics.requestAnswered(operations.get(request), response.status, (performance.now() - start) / 1000);
+      const record = requests.get(request);
+      if (record === undefined) return;
+      requests.delete(request);
+      const name = record.document && getOperationAST(record.document, record.operationName)?.name?.value;
+      metrics.requestAnswered(name, response.status, (performance.now() - record.started) / 1000);
     },
   };
 }

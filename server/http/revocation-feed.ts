@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { ServiceAuthGuard } from '../services/service-auth-guard.js';
 import { encodeEvent, openEventStream, type EventStream } from './event-stream.js';
 import { RevocationFeedLog, type FeedNotice } from './revocation-feed-log.js';
+import { answeringAt } from './answering-at.js';
 
 export const REVOCATION_FEED_PATH = '/revocations';
 
@@ -121,32 +122,34 @@ export function useRevocationFeed({
   shuttingDown?.addEventListener('abort', close, { once: true });
 
   return {
-    async onRequest({ url, request, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== REVOCATION_FEED_PATH) return;
-      const json = (status: number, body: object, headers: Record<string, string> = {}) =>
-        endResponse(fetchAPI.Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } }));
-      if (request.method !== 'GET') return json(405, { error: 'invalid_request' }, { allow: 'GET' });
-      const address = clientAddress((serverContext as { req?: IncomingMessage } | undefined)?.req);
-      const auth = await guard.check(request, address);
-      if (!auth.ok) {
-        return auth.retryAfterSeconds === undefined
-          ? json(401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="tessera"' })
-          : json(429, { error: 'too_many_requests' }, { 'retry-after': String(auth.retryAfterSeconds) });
-      }
-      if (!log || closed) return json(503, { error: 'feed_unavailable' });
-      const stream = open(request);
-      request.signal?.addEventListener('abort', () => stream.close(), { once: true });
-      endResponse(
-        new fetchAPI.Response(stream.body, {
-          headers: {
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-store',
-            // A buffering reverse proxy (nginx) would hold events back.
-            'x-accel-buffering': 'no',
-          },
-        }),
-      );
-    },
+    onRequest: answeringAt(
+      (path) => path === REVOCATION_FEED_PATH,
+      async ({ request, serverContext, endResponse, fetchAPI }) => {
+        const json = (status: number, body: object, headers: Record<string, string> = {}) =>
+          endResponse(fetchAPI.Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } }));
+        if (request.method !== 'GET') return json(405, { error: 'invalid_request' }, { allow: 'GET' });
+        const address = clientAddress((serverContext as { req?: IncomingMessage } | undefined)?.req);
+        const auth = await guard.check(request, address);
+        if (!auth.ok) {
+          return auth.retryAfterSeconds === undefined
+            ? json(401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="tessera"' })
+            : json(429, { error: 'too_many_requests' }, { 'retry-after': String(auth.retryAfterSeconds) });
+        }
+        if (!log || closed) return json(503, { error: 'feed_unavailable' });
+        const stream = open(request);
+        request.signal?.addEventListener('abort', () => stream.close(), { once: true });
+        endResponse(
+          new fetchAPI.Response(stream.body, {
+            headers: {
+              'content-type': 'text/event-stream; charset=utf-8',
+              'cache-control': 'no-store',
+              // A buffering reverse proxy (nginx) would hold events back.
+              'x-accel-buffering': 'no',
+            },
+          }),
+        );
+      },
+    ),
     onDispose: close,
   };
 }

@@ -7,6 +7,8 @@ export function yogaLogger(logger: Logger): YogaLogger {
   const forward =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...args: unknown[]) => {
+      // Yoga says a few things at debug on every request: nothing is built for a level that is off.
+      if (!logger.isLevelEnabled(level)) return;
       const [first, ...rest] = args;
       if (first instanceof Error) logger[level]({ err: first }, first.message);
       else logger[level](rest.length > 0 ? { details: rest } : {}, String(first));

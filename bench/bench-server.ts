@@ -2,8 +2,12 @@
 // real server (startServer); the additions are an event loop delay monitor the benchmark can read, the time each
 // unit of work commits and each ended session it applies (sent as they happen, for propagation measured from the
 // commit to the moment another process refuses), and a count of the statements sent to Postgres between two messages
-// (`login.statements`), so that nothing bench-specific lives in server/.
+// (`login.statements`), and a bare hash timed where the logins run, so that nothing bench-specific lives in server/.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+import { hash } from '@node-rs/argon2';
+
+import { ARGON2_OPTIONS } from '../server/auth/passwords.js';
 
 import { loadConfig } from '../server/config.js';
 import { connectDatabase, databaseTargetFromConfig } from '../server/db/connect.js';
@@ -42,8 +46,24 @@ process.on('message', (message: { type: string }) => {
     process.send!({ type: 'event-loop-delay-reset' });
   } else if (message.type === 'read-event-loop-delay') {
     process.send!({ type: 'event-loop-delay', p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 });
+  } else if (message.type === 'time-bare-hash') {
+    void medianHashMs().then((ms) => process.send!({ type: 'bare-hash', ms }));
   } else if (message.type === 'stop') {
     void server.close().then(() => process.exit(0));
   }
 });
+/**
+ * A bare argon2id hash with the server's own parameters, timed in this process: on the same CPU and the same libuv
+ * pool as the logins it is compared with (the median of 15).
+ */
+async function medianHashMs(): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const started = performance.now();
+    await hash('correct horse battery staple', ARGON2_OPTIONS);
+    samples.push(performance.now() - started);
+  }
+  return samples.sort((a, b) => a - b)[7]!;
+}
+
 process.send!({ type: 'ready', url: server.url, reportsRevocations: server.revocations.subscribe !== undefined });

@@ -59,6 +59,7 @@ export async function startDownstreamPair(
     resetEventLoopDelay: unsupported,
     countStatements: unsupported,
     readStatements: unsupported,
+    timeBareHash: unsupported,
     stop: () => orders.stop(),
   };
   servers.push(downstream);

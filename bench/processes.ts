@@ -24,6 +24,8 @@ export interface BenchServer {
   /** Counts the statements the server sends to Postgres from now until `readStatements` (bench-server only). */
   countStatements(): Promise<void>;
   readStatements(): Promise<{ statements: number; roundTrips: number }>;
+  /** The median of 15 bare argon2id hashes with the server's parameters, timed in the server (bench-server only). */
+  timeBareHash(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,11 @@ export async function startBenchServer(
       const { statements, roundTrips } = await reply;
       return { statements, roundTrips };
     },
+    async timeBareHash() {
+      const reply = next('bare-hash');
+      child.send({ type: 'time-bare-hash' });
+      return (await reply).ms;
+    },
     async eventLoopDelay() {
       const reply = next('event-loop-delay');
       child.send({ type: 'read-event-loop-delay' });
@@ -171,6 +178,7 @@ export async function startMainServer(env: Record<string, string>): Promise<Benc
     resetEventLoopDelay: unsupported,
     countStatements: unsupported,
     readStatements: unsupported,
+    timeBareHash: unsupported,
     stop: async () => {
       await server.stop();
       rmSync(logFile, { force: true });

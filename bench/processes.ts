@@ -24,7 +24,7 @@ export interface BenchServer {
   /** Counts the statements the server sends to Postgres from now until `readStatements` (bench-server only). */
   countStatements(): Promise<void>;
   readStatements(): Promise<{ statements: number; roundTrips: number }>;
-  /** The median of 15 bare argon2id hashes with the server's parameters, timed in the server (bench-server only). */
+  /** How long one bare argon2id hash with the server's parameters takes in the server (bench-server only). */
   timeBareHash(): Promise<number>;
   stop(): Promise<void>;
 }

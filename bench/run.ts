@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 
 import pg from 'pg';
 
+import { inTurns } from './in-turns.js';
 import { load, type LoadResult } from './load.js';
 import { djangoAvailable, startDjango } from './django.js';
 import { measureDownstreamPropagation } from './downstream.js';
@@ -16,6 +17,9 @@ import { measurePropagation } from './propagation.js';
 import { graphql } from './requests.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+/** Scenarios compared by a ratio run in turns: this many rounds of this many seconds each. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 3);
 const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PASSWORD = 'correct horse battery staple';
@@ -67,41 +71,49 @@ try {
   const meBody = JSON.stringify(await graphql(memory.url, ME, {}, token));
   const exactly = (expected: string) => ({ status: 200, body: (body: string) => body === expected });
 
-  log('bare / anon / auth / auth with REVOCATION_CHECK=database');
+  log(`bare / anon / auth / auth with REVOCATION_CHECK=database / me, in turns, ${ROUNDS} rounds`);
   const typename = {
     query: '{ __typename }',
     connections: 16,
-    durationSeconds: DURATION,
+    durationSeconds: ROUND_SECONDS,
     expect: exactly(TYPENAME_BODY),
   };
+  const meLoad = { query: ME, token, connections: 16, durationSeconds: ROUND_SECONDS, expect: exactly(meBody) };
   // Warm up (JIT, connection pools) so that the first scenario measured is not the one that pays for it.
   await load({ url: bareServer.url, ...typename, durationSeconds: 2 });
   await load({ url: memory.url, ...typename, durationSeconds: 3 });
   await load({ url: memory.url, ...typename, token, durationSeconds: 3 });
   await load({ url: database.url, ...typename, token, durationSeconds: 2 });
-  const bare = await load({ url: bareServer.url, ...typename });
+  await load({ url: memory.url, ...meLoad, durationSeconds: 2 });
+  const core = await inTurns(
+    {
+      bare: { url: bareServer.url, ...typename },
+      anon: { url: memory.url, ...typename },
+      auth: { url: memory.url, ...typename, token },
+      authDatabase: { url: database.url, ...typename, token },
+      me: { url: memory.url, ...meLoad },
+    },
+    ROUNDS,
+  );
   await bareServer.stop();
-  const anon = await load({ url: memory.url, ...typename });
-  const auth = await load({ url: memory.url, ...typename, token });
-  const authDatabase = await load({ url: database.url, ...typename, token });
+  const { bare, anon, auth, authDatabase, me } = core.results;
 
-  log('me: one process, then `npm start` at TESSERA_WORKERS=1, 2 (and the core count when larger)');
-  const meLoad = { query: ME, token, connections: 16, durationSeconds: DURATION, expect: exactly(meBody) };
-  const me = await load({ url: memory.url, ...meLoad });
+  log('me: `npm start` at TESSERA_WORKERS=1, 2 (and the core count when larger)');
   const scaling: Record<string, LoadResult> = {};
   for (const count of [...new Set([1, 2, cores])]) {
     const workers = await startMainServer({ ...env, TESSERA_WORKERS: String(count) });
     servers.push(workers);
     await load({ url: workers.url, ...meLoad, durationSeconds: 2 });
-    scaling[count] = await load({ url: workers.url, ...meLoad });
+    scaling[count] = await load({ url: workers.url, ...meLoad, durationSeconds: DURATION });
     await workers.stop();
   }
 
-  // The seed's own stack (bench/django/) answering the same who-am-I on the same CPUs as Tessera's `me, 1 process`
-  // (one gunicorn worker per CPU of them). Skipped, and said so, where Debian's Django packages are not installed.
-  let django: LoadResult | null = null;
+  // The seed's own stack (bench/django/) answering the same who-am-I on the same CPU as Tessera's `me, 1 process`
+  // (one gunicorn worker per CPU of them), the two in turns. Skipped, and said so, where Debian's Django packages
+  // are not installed.
+  let django: { me: LoadResult; django: LoadResult; ratio: number; rounds: Record<string, number[]> } | null = null;
   if (djangoAvailable()) {
-    log('me on Django + DRF + simplejwt under gunicorn, on the same CPU as `me, 1 process`');
+    log(`me on Django + DRF + simplejwt under gunicorn, in turns with Tessera's on the same CPU, ${ROUNDS} rounds`);
     const side = await startDjango({ databaseUrl, cpuList: cpuPlan.servers });
     try {
       const djangoLoad = {
@@ -109,10 +121,12 @@ try {
         get: '/me/',
         token: side.token,
         connections: 16,
+        durationSeconds: ROUND_SECONDS,
         expect: exactly(side.meBody),
       };
       await load({ ...djangoLoad, durationSeconds: 2 });
-      django = await load({ ...djangoLoad, durationSeconds: DURATION });
+      const turns = await inTurns({ me: { url: memory.url, ...meLoad }, django: djangoLoad }, ROUNDS);
+      django = { ...turns.results, ratio: turns.ratio('me', 'django'), rounds: turns.rounds };
     } finally {
       await side.stop();
     }
@@ -181,19 +195,21 @@ try {
       ...Object.fromEntries(Object.entries(scaling).map(([count, result]) => [`meWorkers${count}`, result])),
       login1,
       login8,
-      ...(django ? { djangoMe: django } : {}),
+      ...(django ? { djangoMe: django.django, meBesideDjango: django.me } : {}),
     },
+    // In turns (bench/in-turns.ts): the median of each round's ratio.
+    rounds: { ...core.rounds, ...(django ? { meBesideDjango: django.rounds.me, django: django.rounds.django } : {}) },
     ratios: {
-      'anon/bare': round(anon.requestsPerSecond / bare.requestsPerSecond),
-      'auth/anon': round(auth.requestsPerSecond / anon.requestsPerSecond),
-      'me/auth': round(me.requestsPerSecond / auth.requestsPerSecond),
-      'memory/database': round(auth.requestsPerSecond / authDatabase.requestsPerSecond),
+      'anon/bare': round(core.ratio('anon', 'bare')),
+      'auth/anon': round(core.ratio('auth', 'anon')),
+      'me/auth': round(core.ratio('me', 'auth')),
+      'memory/database': round(core.ratio('auth', 'authDatabase')),
       'me 2 workers/1': round(scaling[2]!.requestsPerSecond / scaling[1]!.requestsPerSecond),
       ...(cores > 2
         ? { [`me ${cores} workers/1`]: round(scaling[cores]!.requestsPerSecond / scaling[1]!.requestsPerSecond) }
         : {}),
       // Like for like: the same CPUs (the load generator's excluded), one process per CPU.
-      ...(django ? { 'me/django': round(me.requestsPerSecond / django.requestsPerSecond) } : {}),
+      ...(django ? { 'me/django': round(django.ratio) } : {}),
     },
     login: {
       // In turns with the bare hash (bench/login-latency.ts); autocannon's row gives whole milliseconds.
@@ -250,7 +266,9 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
     ...Object.keys(s)
       .filter((name) => name.startsWith('meWorkers'))
       .map((name) => row(`me, TESSERA_WORKERS=${name.slice('meWorkers'.length)}`, s[name])),
-    ...(s.djangoMe ? [row('me, Django + DRF + simplejwt', s.djangoMe)] : []),
+    ...(s.djangoMe
+      ? [row('me, Django + DRF + simplejwt', s.djangoMe), row('me, 1 process (in turns with Django)', s.meBesideDjango)]
+      : []),
     row('login, concurrency 1', s.login1),
     row('login, concurrency 8 (+ auth load)', s.login8),
     '',

@@ -101,6 +101,18 @@ export function createContextFactory(deps: {
     services: deps.services,
     waitUntil,
   });
+  // Made once, not per request: under tsx, a function made per request also costs a `name` definition.
+  function checked(
+    revoked: AuthFailureReason | null,
+    claims: AccessTokenClaims,
+    request: Request,
+    req: IncomingMessage | undefined,
+    waitUntil: (work: Promise<void>) => void,
+  ): Context {
+    return revoked
+      ? contextOf(request, req, waitUntil, null, null, new AuthFailure(revoked))
+      : contextOf(request, req, waitUntil, viewerOf(claims), claims, null);
+  }
   // Not async: an anonymous request, and a token checked against memory, are answered without a promise (Yoga
   // waits a turn for each one).
   return ({
@@ -121,12 +133,10 @@ export function createContextFactory(deps: {
       if (error instanceof AuthFailure) return contextOf(request, req, waitUntil, null, null, error);
       throw error;
     }
-    const checked = (revoked: AuthFailureReason | null) =>
-      revoked
-        ? contextOf(request, req, waitUntil, null, null, new AuthFailure(revoked))
-        : contextOf(request, req, waitUntil, viewerOf(claims), claims, null);
     const revoked = deps.revocation.check(claims);
-    return revoked instanceof Promise ? revoked.then(checked) : checked(revoked);
+    // The database's answer (REVOCATION_CHECK=database, or memory not trusted) is the only one waited for.
+    if (revoked instanceof Promise) return revoked.then((reason) => checked(reason, claims, request, req, waitUntil));
+    return checked(revoked, claims, request, req, waitUntil);
   };
 }
 

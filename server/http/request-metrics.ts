@@ -16,26 +16,25 @@ export function useRequestMetrics(
 ): Plugin<Context> {
   // One record per GraphQL request; the operation's name is worked out once, when the request is counted.
   const requests = new WeakMap<Request, { started: number; document?: DocumentNode; operationName?: string | null }>();
+  // The after-hooks are made once: under tsx, a function made per request also costs a `name` definition.
+  const afterParse: AfterParse = ({ context, result }) => {
+    // Yoga's context carries the request and its GraphQL parameters.
+    const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
+    const record = request && requests.get(request);
+    if (!record || !isDocument(result)) return;
+    record.document = result;
+    record.operationName = params?.operationName;
+  };
+  const afterContextBuilding: AfterContextBuilding = ({ context }) => {
+    const refused = (context as Partial<Context>).refusedToken;
+    if (refused) metrics.tokenRefused(refused.reason);
+  };
   return {
     onRequest({ request, url }) {
       if (url.pathname === graphqlEndpoint) requests.set(request, { started: performance.now() });
     },
-    onParse({ context }) {
-      return ({ result }) => {
-        // Yoga's context carries the request and its GraphQL parameters.
-        const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
-        const record = request && requests.get(request);
-        if (!record || !isDocument(result)) return;
-        record.document = result;
-        record.operationName = params?.operationName;
-      };
-    },
-    onContextBuilding() {
-      return ({ context }) => {
-        const refused = (context as Partial<Context>).refusedToken;
-        if (refused) metrics.tokenRefused(refused.reason);
-      };
-    },
+    onParse: () => afterParse,
+    onContextBuilding: () => afterContextBuilding,
     onResponse({ request, response }) {
       const record = requests.get(request);
       if (record === undefined) return;
@@ -45,6 +44,10 @@ export function useRequestMetrics(
     },
   };
 }
+
+type Hooks = Plugin<Context>;
+type AfterParse = Exclude<ReturnType<NonNullable<Hooks['onParse']>>, void>;
+type AfterContextBuilding = Exclude<Awaited<ReturnType<NonNullable<Hooks['onContextBuilding']>>>, void>;
 
 function isDocument(result: unknown): result is DocumentNode {
   return typeof result === 'object' && result !== null && (result as { kind?: unknown }).kind === 'Document';

@@ -29,6 +29,7 @@ import { metricsOnMainPort, useMetricsEndpoint } from './http/metrics.js';
 import { useRequestMetrics } from './http/request-metrics.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { useRefusedTokenPolicy } from './http/refused-token.js';
+import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { useRequestHardening } from './http/request-hardening.js';
 import { useRequestLog } from './http/request-log.js';
 import { useSecurityHeaders } from './http/security-headers.js';
@@ -200,9 +201,8 @@ export function createApp({
     logging: yogaLogger(logger),
     // Batched (array) requests stay off (Yoga's default): one request, one operation's worth of guesses.
     batching: false,
-    // 413 for a Content-Length over the limit before a byte of the body is read; a body without one (chunked) is
-    // counted as it arrives and cut at the limit, so a huge `variables` object never reaches JSON.parse.
-    maxRequestBodySize: config.maxBodyBytes,
+    // MAX_BODY_BYTES is `useRequestBodyLimit`'s, below: Yoga's own would count every body in a stream of its own.
+    maxRequestBodySize: false,
     plugins: [
       // First: its onExecute must run before the refused-token policy stops execution.
       useRequestLog(logger),
@@ -245,6 +245,10 @@ export function createApp({
       // Mail carries live tokens: never shown in production.
       ...(config.nodeEnv !== 'production' ? [useDevOutbox(db)] : []),
       ...useRequestHardening(config),
+      // Last: it wraps the request parser the others chose. 413 for a Content-Length over the limit before a byte of
+      // the body is read; a body without one (chunked) is counted as it arrives and cut at the limit, so a huge
+      // `variables` object never reaches JSON.parse.
+      useRequestBodyLimit(config.maxBodyBytes),
     ],
   });
 }

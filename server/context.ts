@@ -161,26 +161,40 @@ export function authFailureError(failure: AuthFailure, options: { http: boolean 
 
 const USER_AGENT_MAX_LENGTH = 512;
 
-/** The client's user agent and address, read from the request the first time they are asked for. */
+/**
+ * The client's user agent and address, read from the request the first time they are asked for. Serialized (a log
+ * line, an audit row), it is those two and nothing of the request it reads them from.
+ */
 class LazyClientInfo implements ClientInfo {
+  readonly #request: Request;
+  readonly #req: IncomingMessage | undefined;
+  readonly #clientAddress: (req: IncomingMessage | undefined) => string | null;
   #userAgent: string | null | undefined;
   #ip: string | null | undefined;
 
   constructor(
-    private readonly request: Request,
-    private readonly req: IncomingMessage | undefined,
-    private readonly clientAddress: (req: IncomingMessage | undefined) => string | null,
-  ) {}
+    request: Request,
+    req: IncomingMessage | undefined,
+    clientAddress: (req: IncomingMessage | undefined) => string | null,
+  ) {
+    this.#request = request;
+    this.#req = req;
+    this.#clientAddress = clientAddress;
+  }
 
   get userAgent(): string | null {
     if (this.#userAgent === undefined) {
-      this.#userAgent = this.request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
+      this.#userAgent = this.#request.headers.get('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
     }
     return this.#userAgent;
   }
 
   get ip(): string | null {
-    if (this.#ip === undefined) this.#ip = this.clientAddress(this.req);
+    if (this.#ip === undefined) this.#ip = this.#clientAddress(this.#req);
     return this.#ip;
+  }
+
+  toJSON(): ClientInfo {
+    return { userAgent: this.userAgent, ip: this.ip };
   }
 }

@@ -3,6 +3,21 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * What reaching the network takes on a machine behind a proxy or a TLS-inspecting gateway (its address, its CA), kept
+ * from the test's own environment: without them, `npm install` of a package its cache lacks retries a certificate
+ * error until the test gives up.
+ */
+const NETWORK_VARIABLES = /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|ALL_PROXY)$/i;
+
+function networkEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => NETWORK_VARIABLES.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+}
+
 export interface CommandResult {
   code: number | null;
   stdout: string;
@@ -10,7 +25,7 @@ export interface CommandResult {
 }
 
 /**
- * Runs a command from the repository root with a clean, explicit environment. `input`, when given, is written to its
+ * Runs a command from the repository root with a clean, explicit environment (and the network's settings). `input`, when given, is written to its
  * standard input (a pipe, not a terminal), which is then closed; without it, standard input is empty.
  */
 export function runCommand(
@@ -23,7 +38,7 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...networkEnvironment(), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin.end(input);

@@ -6,7 +6,9 @@ import { createYoga } from 'graphql-yoga';
 
 import { schema } from '../server/schema/index.js';
 
-const yoga = createYoga({ schema });
+// BARE_WITHOUT_BODY_LIMIT=1: Yoga's default body limit off too (it pipes every body through a counting stream, which
+// Tessera's own limit does not), so that `anon/bare without body limit` is what the plugins alone cost.
+const yoga = createYoga({ schema, ...(process.env.BARE_WITHOUT_BODY_LIMIT === '1' && { maxRequestBodySize: false }) });
 const server = createServer(yoga);
 await new Promise<void>((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
 

@@ -64,14 +64,17 @@ try {
   const database = await start({ REVOCATION_CHECK: 'database' });
   // Stock Yoga over the same schema, no plugins (bench/bare-server.ts): what Tessera's own plugins cost.
   const bareServer = await startBenchServer({}, './bare-server.ts');
-  servers.push(bareServer);
+  const bareUnlimited = await startBenchServer({ BARE_WITHOUT_BODY_LIMIT: '1' }, './bare-server.ts');
+  servers.push(bareServer, bareUnlimited);
 
   const registered = await graphql(memory.url, REGISTER, { username: 'bench_user', password: PASSWORD });
   const token = registered.data.register.accessToken as string;
   const meBody = JSON.stringify(await graphql(memory.url, ME, {}, token));
   const exactly = (expected: string) => ({ status: 200, body: (body: string) => body === expected });
 
-  log(`bare / anon / auth / auth with REVOCATION_CHECK=database / me, in turns, ${ROUNDS} rounds`);
+  log(
+    `bare (with and without its body limit) / anon / auth / auth with REVOCATION_CHECK=database / me, in turns, ${ROUNDS} rounds`,
+  );
   const typename = {
     query: '{ __typename }',
     connections: 16,
@@ -81,6 +84,7 @@ try {
   const meLoad = { query: ME, token, connections: 16, durationSeconds: ROUND_SECONDS, expect: exactly(meBody) };
   // Warm up (JIT, connection pools) so that the first scenario measured is not the one that pays for it.
   await load({ url: bareServer.url, ...typename, durationSeconds: 2 });
+  await load({ url: bareUnlimited.url, ...typename, durationSeconds: 2 });
   await load({ url: memory.url, ...typename, durationSeconds: 3 });
   await load({ url: memory.url, ...typename, token, durationSeconds: 3 });
   await load({ url: database.url, ...typename, token, durationSeconds: 2 });
@@ -88,6 +92,7 @@ try {
   const core = await inTurns(
     {
       bare: { url: bareServer.url, ...typename },
+      bareWithoutBodyLimit: { url: bareUnlimited.url, ...typename },
       anon: { url: memory.url, ...typename },
       auth: { url: memory.url, ...typename, token },
       authDatabase: { url: database.url, ...typename, token },
@@ -95,8 +100,8 @@ try {
     },
     ROUNDS,
   );
-  await bareServer.stop();
-  const { bare, anon, auth, authDatabase, me } = core.results;
+  await Promise.all([bareServer.stop(), bareUnlimited.stop()]);
+  const { bare, bareWithoutBodyLimit, anon, auth, authDatabase, me } = core.results;
 
   log('me: `npm start` at TESSERA_WORKERS=1, 2 (and the core count when larger)');
   const scaling: Record<string, LoadResult> = {};
@@ -188,6 +193,7 @@ try {
     },
     scenarios: {
       bare,
+      bareWithoutBodyLimit,
       anon,
       auth,
       authDatabase,
@@ -201,6 +207,7 @@ try {
     rounds: { ...core.rounds, ...(django ? { meBesideDjango: django.rounds.me, django: django.rounds.django } : {}) },
     ratios: {
       'anon/bare': round(core.ratio('anon', 'bare')),
+      'anon/bare without body limit': round(core.ratio('anon', 'bareWithoutBodyLimit')),
       'auth/anon': round(core.ratio('auth', 'anon')),
       'me/auth': round(core.ratio('me', 'auth')),
       'memory/database': round(core.ratio('auth', 'authDatabase')),
@@ -259,6 +266,7 @@ function renderTable(report: any, targets: Record<string, boolean>): string {
     `| scenario                           |   req/s | p50 ms | p99 ms |`,
     `| ---------------------------------- | ------: | -----: | -----: |`,
     row('bare Yoga `{ __typename }`', s.bare),
+    row('bare Yoga, no body limit', s.bareWithoutBodyLimit),
     row('anon `{ __typename }`', s.anon),
     row('auth `{ __typename }` (memory)', s.auth),
     row('auth `{ __typename }` (database)', s.authDatabase),

@@ -17,7 +17,7 @@ export interface UserCache {
    * The user from memory when memory is provably current, else from `load` (remembered when that is safe). A user
    * from memory has no `lastLoginAt`: it changes at every login, and is read from the database only when asked.
    */
-  read(id: string, load: () => Promise<User | null>): Promise<User | null>;
+  read(id: string, load: (id: string) => Promise<User | null>): User | null | Promise<User | null>;
   /** How many users are remembered. */
   readonly size: number;
 }
@@ -41,7 +41,7 @@ export function createUserCache({
   maxUsers: number;
   revocations: UserCacheRevocations;
 }): UserCache {
-  if (maxUsers <= 0 || !revocations.subscribe) return { read: (_id, load) => load(), size: 0 };
+  if (maxUsers <= 0 || !revocations.subscribe) return { read: (id, load) => load(id), size: 0 };
   const users = new LRUCache<string, User>({ max: maxUsers });
   // The reads in flight, by user. A change marks them stale, so a read that began before it cannot put the old row
   // back after it: a per-user generation, kept only while someone reads (nothing grows with users that changed).
@@ -82,24 +82,28 @@ export function createUserCache({
     }
   });
 
+  /** A read from the database, remembered unless its user changed (or memory stopped being trusted) meanwhile. */
+  async function readThrough(id: string, load: (id: string) => Promise<User | null>): Promise<User | null> {
+    const pending: PendingRead = { stale: false };
+    let reads = reading.get(id);
+    if (!reads) reading.set(id, (reads = new Set()));
+    reads.add(pending);
+    try {
+      const user = await load(id);
+      // Checked after the load: a change (or a lost listener) while it ran makes the row it read unprovable.
+      if (user && usable() && !pending.stale) users.set(id, withoutLastLogin(user));
+      return user;
+    } finally {
+      reads.delete(pending);
+      if (reads.size === 0) reading.delete(id);
+    }
+  }
+
   return {
-    async read(id, load) {
-      if (!usable()) return load();
-      const remembered = users.get(id);
-      if (remembered) return remembered;
-      const pending: PendingRead = { stale: false };
-      let reads = reading.get(id);
-      if (!reads) reading.set(id, (reads = new Set()));
-      reads.add(pending);
-      try {
-        const user = await load();
-        // Checked after the load: a change (or a lost listener) while it ran makes the row it read unprovable.
-        if (user && usable() && !pending.stale) users.set(id, withoutLastLogin(user));
-        return user;
-      } finally {
-        reads.delete(pending);
-        if (reads.size === 0) reading.delete(id);
-      }
+    // A remembered user is answered as it is, without a promise: the resolver's value is then not awaited either.
+    read(id, load) {
+      if (!usable()) return load(id);
+      return users.get(id) ?? readThrough(id, load);
     },
     get size() {
       return users.size;

@@ -31,7 +31,7 @@ export type UserReference = { id: string } | { username: string };
 
 export interface UserService {
   /** From this process's user cache when it is provably current; its `lastLoginAt` may then be left out. */
-  findById(id: string): Promise<User | null>;
+  findById(id: string): User | null | Promise<User | null>;
   /** Read from the database every time: it changes at every login (the user cache leaves it out). */
   lastLoginAt(id: string): Promise<Date | null>;
   /** A page of users by username (without regard to case), optionally only those whose username or email matches. */
@@ -77,6 +77,10 @@ export function createUserService(deps: {
 }): UserService {
   const { db, cache } = deps;
   const changes = { ...deps, events: deps.events ?? createAuthEventLog({ db }) };
+  const loadUser = async (id: string): Promise<User | null> => {
+    const row = await findUserById(db, id);
+    return row ? toUser(row) : null;
+  };
 
   async function idOf(user: UserReference): Promise<string | undefined> {
     const id = 'id' in user ? user.id : (await findUserByUsername(db, user.username))?.id;
@@ -84,13 +88,10 @@ export function createUserService(deps: {
   }
 
   return {
-    async findById(id) {
+    // Not async: a user from the cache is answered without a promise.
+    findById(id) {
       if (!isUuid(id)) return null;
-      const load = async () => {
-        const row = await findUserById(db, id);
-        return row ? toUser(row) : null;
-      };
-      return cache ? cache.read(id, load) : load();
+      return cache ? cache.read(id, loadUser) : loadUser(id);
     },
 
     async lastLoginAt(id) {

@@ -8,7 +8,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { hash } from '@node-rs/argon2';
 
 import { ARGON2_OPTIONS } from '../server/auth/passwords.js';
-
 import { loadConfig } from '../server/config.js';
 import { connectDatabase, databaseTargetFromConfig } from '../server/db/connect.js';
 import { createLogger } from '../server/logger.js';

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
 type OnRequest = NonNullable<Plugin['onRequest']>;
-export type RequestPayload = Parameters<OnRequest>[0];
+type RequestPayload = Parameters<OnRequest>[0];
 
 /**
  * An `onRequest` hook that answers the paths `matches` picks and lets every other request (every GraphQL one) pass

@@ -30,11 +30,6 @@ interface RequestRecord {
 
 const records = new WeakMap<Request, RequestRecord>();
 
-/** The id of a request (as logged, and echoed in `X-Request-Id`), for other plugins' log lines. */
-export function requestIdOf(request: Request): string | undefined {
-  return records.get(request)?.requestId;
-}
-
 /**
  * One log line per request, when its response is ready: its id (the client's sane `X-Request-Id`, else a new UUID,
  * echoed in the response's `X-Request-Id`), method and path (never the query string, which can carry a GraphQL

@@ -25,8 +25,9 @@ export interface CommandResult {
 }
 
 /**
- * Runs a command from the repository root with a clean, explicit environment (and the network's settings). `input`, when given, is written to its
- * standard input (a pipe, not a terminal), which is then closed; without it, standard input is empty.
+ * Runs a command from the repository root with a clean, explicit environment (and the network's settings). `input`,
+ * when given, is written to its standard input (a pipe, not a terminal), which is then closed; without it, standard
+ * input is empty.
  */
 export function runCommand(
   command: string,
